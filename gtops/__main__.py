@@ -1,0 +1,3 @@
+from gtops.cli import main
+
+main()

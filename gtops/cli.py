@@ -1,0 +1,101 @@
+"""The `gtops` command: parse, call the core, render, map errors to exit codes. Nothing else.
+
+Heavy imports (boto3, moto) happen inside the commands that need them, so `gtops --help` and
+`gtops validate` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+try:  # recent typer vendors click; older typer uses the click package
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_exceptions
+
+from gtops import __version__
+from gtops.errors import GtopsError
+from gtops.settings import Settings
+
+app = typer.Typer(
+    name="gtops",
+    help="Declarative plan/apply for SageMaker Ground Truth private labeling.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gtops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    region: Annotated[str | None, typer.Option("--region", help="AWS region (default: spec, then AWS config).")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="AWS named profile.")] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option("--endpoint-url", help="Send AWS calls here (also AWS_ENDPOINT_URL).")
+    ] = None,
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="Use the local sandbox instead of AWS.")] = False,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")] = 0,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Never colour output.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    ctx.obj = Settings(
+        region=region,
+        profile=profile,
+        endpoint_url=endpoint_url,
+        sandbox=sandbox,
+        verbose=verbose,
+        color=not no_color and "NO_COLOR" not in os.environ,
+    )
+
+
+# Command modules register themselves on `app`; imported here so `gtops --help` lists them all.
+from gtops.commands import register_all  # noqa: E402
+
+register_all(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """One error boundary: domain errors and usage errors exit 1 with one clear message.
+
+    Exit 2 is reserved for "changes or drift present" (Terraform's -detailed-exitcode), so click's own
+    usage-error code 2 is mapped to 1.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="gtops", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click_exceptions.ClickException as usage:
+        usage.show(file=sys.stderr)
+        sys.exit(1)
+    except GtopsError as err:
+        typer.echo(f"Error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as err:  # the last line of defence: never a traceback unless asked for
+        if os.environ.get("GTOPS_DEBUG") == "1":
+            raise
+        typer.echo(f"Error: unexpected {type(err).__name__}: {err}", err=True)
+        typer.echo("Set GTOPS_DEBUG=1 for the full traceback, and please report it.", err=True)
+        sys.exit(1)

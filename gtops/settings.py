@@ -1,0 +1,28 @@
+"""Where and how gtops talks to AWS, gathered from flags and the environment (no boto3 here)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+DEFAULT_SANDBOX_PORT = 5150
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    sandbox: bool = False
+    sandbox_port: int = DEFAULT_SANDBOX_PORT
+    verbose: int = 0
+    color: bool = True
+    stats: bool = False
+
+    def merged(self, **overrides) -> Settings:
+        """Per-command flags win over global ones; None means 'not given'."""
+        given = {k: v for k, v in overrides.items() if v not in (None, False)}
+        return replace(self, **given)
+
+    def effective_endpoint(self) -> str | None:
+        return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None

@@ -41,7 +41,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global(
     ctx: typer.Context,
-    region: Annotated[str | None, typer.Option("--region", help="AWS region (default: spec, then AWS config).")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="AWS region (default: spec, then AWS config).")
+    ] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="AWS named profile.")] = None,
     endpoint_url: Annotated[
         str | None, typer.Option("--endpoint-url", help="Send AWS calls here (also AWS_ENDPOINT_URL).")

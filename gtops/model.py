@@ -19,7 +19,7 @@ KINDS: tuple[str, ...] = (
     "cognito_user_pool_domain",
     "sagemaker_workforce",
     "sagemaker_workteam",
-    "cognito_client_urls",
+    "cognito_client_oauth",
     "cognito_invitation",
     "cognito_user",
     "labeling_job",

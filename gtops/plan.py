@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from gtops.model import PROTECTED_KINDS, Address, plain
@@ -13,7 +13,7 @@ from gtops.model import PROTECTED_KINDS, Address, plain
 FORMAT_VERSION = "1"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     REPLACE = "replace"
@@ -93,6 +93,10 @@ class Plan:
 
     def __post_init__(self) -> None:
         self.changes = sorted(self.changes, key=change_sort_key)
+
+    def extend(self, changes: list[Change], warnings: list[str] | None = None) -> None:
+        self.changes = sorted(self.changes + list(changes), key=change_sort_key)
+        self.warnings += list(warnings or [])
 
     @property
     def actionable(self) -> list[Change]:

@@ -1,0 +1,134 @@
+"""The only place AWS clients are built: region, endpoint, retries, call counting, clean errors."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from gtops.errors import AwsError
+from gtops.settings import Settings
+
+SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+class CallStats:
+    """API calls by operation and wall time, for --stats and the benchmarks."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+
+    def record(self, service: str, operation: str) -> None:
+        with self._lock:
+            self.calls[f"{service}:{operation}"] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def report(self) -> str:
+        lines = [f"API calls: {self.total} in {time.monotonic() - self.started:.2f}s"]
+        lines += [f"  {count:6d}  {op}" for op, count in sorted(self.calls.items())]
+        return "\n".join(lines)
+
+
+class Aws:
+    """Lazily built boto3 clients sharing one session, endpoint and retry policy."""
+
+    def __init__(self, settings: Settings, region: str | None, endpoint_url: str | None = None):
+        self.settings = settings
+        self.endpoint_url = endpoint_url if endpoint_url is not None else settings.effective_endpoint()
+        self.stats = CallStats()
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        import boto3
+
+        kwargs: dict[str, Any] = {}
+        if settings.profile:
+            kwargs["profile_name"] = settings.profile
+        if settings.sandbox:
+            kwargs.update(SANDBOX_CREDENTIALS)
+        try:
+            self.session = boto3.Session(region_name=region, **kwargs)
+        except Exception as err:  # botocore ProfileNotFound and friends
+            raise AwsError(f"Cannot set up the AWS session: {err}") from None
+        self.region = self.session.region_name
+        if not self.region:
+            raise AwsError("No AWS region: set `region:` in the spec, pass --region, or set AWS_REGION.")
+        self._account: str | None = None
+
+    def client(self, service: str):
+        with self._lock:
+            if service not in self._clients:
+                from botocore.config import Config
+
+                config = Config(
+                    retries={"mode": "standard", "max_attempts": 6},
+                    connect_timeout=10,
+                    read_timeout=60,
+                    max_pool_connections=32,
+                )
+                client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+                client.meta.events.register("before-call", self._count)
+                self._clients[service] = client
+            return self._clients[service]
+
+    def _count(self, model=None, **_: Any) -> None:
+        if model is not None:
+            self.stats.record(model.service_model.endpoint_prefix, model.name)
+
+    @property
+    def account(self) -> str:
+        if self._account is None:
+            self._account = self.client("sts").get_caller_identity()["Account"]
+        return self._account
+
+    def partition(self) -> str:
+        return self.session.get_partition_for_region(self.region) if self.region else "aws"
+
+
+def error_code(err: Exception) -> str:
+    response = getattr(err, "response", None) or {}
+    return response.get("Error", {}).get("Code", "")
+
+
+def error_message(err: Exception) -> str:
+    response = getattr(err, "response", None) or {}
+    return response.get("Error", {}).get("Message", str(err))
+
+
+@contextlib.contextmanager
+def translated_errors(endpoint: str | None = None):
+    """Turn botocore's connection and credential failures into one clear sentence."""
+    from botocore import exceptions as bx
+
+    try:
+        yield
+    except bx.NoCredentialsError:
+        raise AwsError(
+            "No AWS credentials found. Configure a profile (--profile), set AWS_ACCESS_KEY_ID/"
+            "AWS_SECRET_ACCESS_KEY, or use --sandbox to try gtops locally."
+        ) from None
+    except bx.PartialCredentialsError as err:
+        raise AwsError(f"Incomplete AWS credentials: {err}") from None
+    except (bx.EndpointConnectionError, bx.ConnectTimeoutError) as err:
+        where = endpoint or getattr(err, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
+        raise AwsError(f"Cannot reach {where}: is the network (or the sandbox) up?") from None
+    except bx.ProfileNotFound as err:
+        raise AwsError(str(err)) from None
+    except bx.ClientError as err:
+        code = error_code(err)
+        if code in (
+            "UnrecognizedClientException",
+            "InvalidClientTokenId",
+            "ExpiredToken",
+            "ExpiredTokenException",
+        ):
+            raise AwsError(f"AWS rejected the credentials ({code}): {error_message(err)}") from None
+        if code in ("AccessDenied", "AccessDeniedException"):
+            raise AwsError(f"AWS denied access: {error_message(err)}") from None
+        raise AwsError(f"AWS error {code}: {error_message(err)}") from None

@@ -22,6 +22,8 @@ KINDS: tuple[str, ...] = (
     "cognito_client_oauth",
     "cognito_invitation",
     "cognito_user",
+    "iam_role",
+    "lambda_function",
     "labeling_job",
 )
 KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}

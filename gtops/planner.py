@@ -113,7 +113,7 @@ def make_plan(
         have = live.resources.get(want.address)
         after = resolve_refs(want.attrs, live.lookup)
         if have is None:
-            changes.append(Change(want.address, Action.CREATE, None, after, reason="not found in AWS"))
+            changes.append(Change(want.address, Action.CREATE, None, after))
             continue
         before = project(have.attrs, after)
         fields = field_changes(want.kind, before, after)

@@ -80,9 +80,9 @@ def phases(plan: Plan) -> list[tuple[str, Change]]:
 
 
 def _step_for(kind: str, phase: str):
-    """Core steps, then the job module's (imported only when a plan has jobs)."""
+    """Core steps, then the job module's (imported only when a plan has job resources)."""
     step = STEPS.get((kind, phase))
-    if step is None and kind == "labeling_job":
+    if step is None and kind in ("iam_role", "lambda_function", "labeling_job"):
         from gtops.jobs.apply import JOB_STEPS
 
         step = JOB_STEPS.get((kind, phase))

@@ -79,7 +79,7 @@ class Aws:
 
     def _count(self, model=None, **_: Any) -> None:
         if model is not None:
-            self.stats.record(model.service_model.endpoint_prefix, model.name)
+            self.stats.record(model.service_model.service_name, model.name)
 
     @property
     def account(self) -> str:

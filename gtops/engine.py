@@ -36,7 +36,7 @@ def compute(spec, aws) -> Planned:
     live = read_live(aws, spec.data, desired)
     plan = make_plan(desired, live, spec.data, region=aws.region, account=live.ids.get("account", ""))
     # Workers and jobs are planned by their own modules: they read in bulk and have their own rules.
-    if spec.data.get("members") and spec.data.get("pool"):
+    if (spec.data.get("members") or {}).get("workers") and spec.data.get("pool"):
         from gtops.members.plan import plan_members
 
         changes, warnings = plan_members(aws, spec.data, live)

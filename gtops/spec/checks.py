@@ -1,0 +1,403 @@
+"""Rules the schema cannot express: references between sections, duplicates, files, task-type rules.
+
+Runs on the merged spec even when the schema found problems, so it must not trust shapes: every rule
+skips values of the wrong type (the schema already reported them).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from gtops.errors import Problem
+from gtops.spec.durations import format_duration, parse_duration
+from gtops.spec.lambdas import TASK_TYPE_SUFFIX, builtin_lambda_arns, builtin_regions
+from gtops.spec.locations import Locations
+from gtops.spec.schema import LAMBDA_ARN
+from gtops.spec.validate import suggest
+
+CLASSIFICATION = {"image_classification", "text_classification"}
+MAX_LABELS = {
+    "bounding_box": 50,
+    "image_classification_multi": 50,
+    "text_classification_multi": 50,
+}
+PUBLIC_MAX_AVAILABILITY = 12 * 3600
+_LAMBDA_ARN = re.compile(LAMBDA_ARN)
+_RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
+_RESERVED_ATTRS = {"email", "phone_number", "sub", "email_verified", "phone_number_verified"}
+
+
+def dicts(value: Any) -> Iterator[tuple[int, dict]]:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield i, item
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def resolve_file(locations: Locations, path: tuple[Any, ...], value: str) -> Path:
+    """A path written in the spec, relative to the file it was written in, made absolute."""
+    base = Path(locations.file_of(path)).parent
+    return (base / Path(value).expanduser()).resolve()
+
+
+class Checker:
+    def __init__(self, data: dict, locations: Locations, region: str | None, complete: bool = True):
+        self.data = data
+        # False when some spec file could not be read: rules that look across files would only add
+        # false alarms then (a group "missing" because its file failed to parse).
+        self.complete = complete
+        self.loc = locations
+        self.region = region
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple[Any, ...], message: str) -> None:
+        self.problems.append(self.loc.problem(path, message))
+
+    def run(self) -> list[Problem]:
+        self.setup()
+        self.notifications()
+        self.pool()
+        self.client()
+        self.domain()
+        self.workforce()
+        group_names = self.groups()
+        team_names = self.teams(group_names)
+        self.members(group_names)
+        self.jobs(team_names)
+        return self.problems
+
+    # -- top level -------------------------------------------------------------------------------------
+    def setup(self) -> None:
+        if not self.complete:
+            return
+        pool = _mapping(self.data.get("pool"))
+        if "name" not in self.data and not isinstance(pool.get("name"), str):
+            self.add((), "give the setup a `name` (or a `pool`, whose name is the default)")
+        needs_pool = [k for k in ("groups", "teams") if self.data.get(k)]
+        if _mapping(self.data.get("members")).get("workers") or _mapping(self.data.get("members")).get("csv"):
+            needs_pool.append("members")
+        if needs_pool and "pool" not in self.data:
+            self.add((needs_pool[0],), f"{needs_pool[0]} need a `pool` (the Cognito user pool they live in)")
+        if self.data.get("teams") and "client" not in self.data:
+            self.add(("teams",), "teams need a `client` (the app client the worker portal signs in with)")
+
+    def notifications(self) -> None:
+        notes = self.data.get("notifications")
+        if not isinstance(notes, dict):
+            return
+        if "topic" in notes and "topic_arn" in notes:
+            self.add(
+                ("notifications", "topic_arn"),
+                "give either topic (gtops creates it) or topic_arn (an existing topic), not both",
+            )
+        elif "topic" not in notes and "topic_arn" not in notes:
+            self.add(
+                ("notifications",), "needs topic (a name gtops creates) or topic_arn (an existing topic)"
+            )
+        if "topic_arn" in notes and "tags" in notes:
+            self.add(
+                ("notifications", "tags"),
+                "tags apply only to a topic gtops creates (topic), not to topic_arn",
+            )
+
+    def pool(self) -> None:
+        pool = _mapping(self.data.get("pool"))
+        email = _mapping(pool.get("email"))
+        if email.get("sending_account") == "DEVELOPER" and "source_arn" not in email:
+            self.add(
+                ("pool", "email"), "sending_account DEVELOPER needs source_arn (the verified SES identity)"
+            )
+        if email.get("sending_account") == "COGNITO_DEFAULT":
+            for key in ("source_arn", "from", "configuration_set"):
+                if key in email:
+                    self.add(("pool", "email", key), f"{key} needs sending_account DEVELOPER (Amazon SES)")
+        invitation = _mapping(pool.get("invitation"))
+        for key in ("message", "sms"):
+            text = invitation.get(key)
+            if isinstance(text, str) and "{####}" not in text:
+                self.add(
+                    ("pool", "invitation", key),
+                    "must contain {####} (Cognito puts the temporary password there)",
+                )
+
+    def client(self) -> None:
+        validity = _mapping(_mapping(self.data.get("client")).get("token_validity"))
+        limits = {"access": (300, 86400), "id": (300, 86400), "refresh": (3600, 3650 * 86400)}
+        for key, (lo, hi) in limits.items():
+            seconds = parse_duration(validity.get(key)) if key in validity else None
+            if seconds is not None and not lo <= seconds <= hi:
+                self.add(
+                    ("client", "token_validity", key),
+                    f"must be between {format_duration(lo)} and {format_duration(hi)}",
+                )
+
+    def domain(self) -> None:
+        domain = self.data.get("domain")
+        if isinstance(domain, str):
+            for word in _RESERVED_DOMAIN_WORDS:
+                if word in domain:
+                    self.add(("domain",), f"Cognito domain prefixes cannot contain '{word}'")
+
+    def workforce(self) -> None:
+        ips = _mapping(self.data.get("workforce")).get("source_ips")
+        if isinstance(ips, list):
+            for i, cidr in enumerate(ips):
+                if not isinstance(cidr, str):
+                    continue
+                try:
+                    ipaddress.ip_network(cidr, strict=False)
+                except ValueError:
+                    self.add(
+                        ("workforce", "source_ips", i), f"'{cidr}' is not a CIDR range such as 203.0.113.0/24"
+                    )
+                    continue
+                if "/" not in cidr:
+                    self.add(
+                        ("workforce", "source_ips", i), f"'{cidr}' needs a prefix length, e.g. {cidr}/32"
+                    )
+
+    # -- groups, teams, members ------------------------------------------------------------------------
+    def _unique(self, section: str, key: str, fold: bool = False) -> list[str]:
+        seen: dict[str, int] = {}
+        names: list[str] = []
+        for i, item in dicts(self.data.get(section)):
+            name = item.get(key)
+            if not isinstance(name, str):
+                continue
+            norm = name.lower() if fold else name
+            if norm in seen:
+                first = self.loc.where((section, seen[norm]))
+                how = (
+                    " (names are case-insensitive)"
+                    if fold and name != self.data[section][seen[norm]][key]
+                    else ""
+                )
+                self.add(
+                    (section, i, key),
+                    f"duplicate {section[:-1]} name '{name}'{how}; first defined at {first}",
+                )
+            else:
+                seen[norm] = i
+                names.append(name)
+        return names
+
+    def groups(self) -> list[str]:
+        return self._unique("groups", "name")
+
+    def teams(self, group_names: list[str]) -> list[str]:
+        names = self._unique("teams", "name")
+        has_topic = isinstance(self.data.get("notifications"), dict)
+        for i, team in dicts(self.data.get("teams")):
+            groups = team.get("groups")
+            if isinstance(groups, list):
+                for j, group in enumerate(groups):
+                    if self.complete and isinstance(group, str) and group not in group_names:
+                        self.add(
+                            ("teams", i, "groups", j),
+                            f"unknown group '{group}'{suggest(group, group_names)}; define it in `groups`",
+                        )
+            if self.complete and team.get("notifications") is True and not has_topic:
+                self.add(("teams", i, "notifications"), "needs a top-level `notifications` topic")
+        return names
+
+    def members(self, group_names: list[str]) -> None:
+        members = _mapping(self.data.get("members"))
+        seen: dict[str, int] = {}
+        for i, worker in dicts(members.get("workers")):
+            path = ("members", "workers", i)
+            email = worker.get("email")
+            if isinstance(email, str):
+                key = email.strip().lower()
+                if key in seen:
+                    first = self.loc.where(("members", "workers", seen[key]))
+                    self.add(
+                        path + ("email",),
+                        f"duplicate worker '{email}' (e-mails are compared "
+                        f"case-insensitively); first listed at {first}",
+                    )
+                else:
+                    seen[key] = i
+            groups = worker.get("groups")
+            if isinstance(groups, list):
+                for j, group in enumerate(groups):
+                    if self.complete and isinstance(group, str) and group not in group_names:
+                        self.add(
+                            path + ("groups", j),
+                            f"unknown group '{group}'{suggest(group, group_names)}; define it in `groups`",
+                        )
+            for name in _mapping(worker.get("attributes")):
+                if name in _RESERVED_ATTRS:
+                    field = {"email": "email", "phone_number": "phone"}.get(name)
+                    hint = f"; use the worker's `{field}` field" if field else ""
+                    self.add(path + ("attributes", name), f"'{name}' cannot be set as an attribute{hint}")
+
+    # -- jobs ------------------------------------------------------------------------------------------
+    def jobs(self, team_names: list[str]) -> None:
+        self._unique("jobs", "name", fold=True)
+        for i, job in dicts(self.data.get("jobs")):
+            self.job(i, job, team_names)
+
+    def job(self, i: int, job: dict, team_names: list[str]) -> None:
+        p = ("jobs", i)
+        task = job.get("task_type")
+        public = job.get("workforce") == "public"
+        # Who does the work.
+        if public:
+            if "team" in job:
+                self.add(
+                    p + ("team",), "public jobs go to the public workforce (Mechanical Turk); remove team"
+                )
+            classifiers = job.get("content_classifiers")
+            if not (
+                isinstance(classifiers, list) and "FreeOfPersonallyIdentifiableInformation" in classifiers
+            ):
+                self.add(
+                    p + ("workforce",),
+                    "the public workforce needs content_classifiers to include "
+                    "FreeOfPersonallyIdentifiableInformation",
+                )
+            if task == "custom" and "price_per_task" not in job:
+                self.add(p, "public custom jobs need price_per_task (there is no suggested price)")
+        else:
+            team = job.get("team")
+            if "team" not in job:
+                self.add(p, "private jobs need a team (or set workforce: public)")
+            elif self.complete and isinstance(team, str) and team not in team_names:
+                self.add(
+                    p + ("team",), f"unknown team '{team}'{suggest(team, team_names)}; define it in `teams`"
+                )
+            if "price_per_task" in job:
+                self.add(p + ("price_per_task",), "price_per_task is only for workforce: public")
+        price = job.get("price_per_task")
+        if isinstance(price, (int, float)) and not isinstance(price, bool) and 0 < price <= 2.999:
+            if abs(round(price * 1000) - price * 1000) > 1e-6:
+                self.add(p + ("price_per_task",), "must be in steps of 0.001 USD (a tenth of a cent)")
+        # Task type rules.
+        self._task_rules(p, job, task)
+        self._labels(p, job, task)
+        self._durations(p, job, public)
+        self._files(p, job, task)
+
+    def _task_rules(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
+        if task == "custom":
+            if "template" not in job:
+                self.add(p, "custom jobs need a template (your Liquid worker UI)")
+            if "lambdas" not in job:
+                self.add(p, "custom jobs need lambdas: {pre: ..., consolidation: ...}")
+        elif isinstance(task, str):
+            if "lambdas" in job:
+                self.add(
+                    p + ("lambdas",), f"lambdas are only for custom jobs; {task} uses AWS's built-in Lambdas"
+                )
+            region = self.region
+            if region and task in TASK_TYPE_SUFFIX and builtin_lambda_arns(region, task) is None:
+                self.add(
+                    p + ("task_type",),
+                    f"region {region} has no built-in Ground Truth Lambdas for {task} "
+                    f"(available in {', '.join(builtin_regions())}); use task_type custom with your own "
+                    "lambdas",
+                )
+        if task == "named_entity_recognition":
+            if "instructions" not in job:
+                self.add(p, "named_entity_recognition needs instructions: {short: ..., full: ...}")
+            if "template" in job:
+                self.add(
+                    p + ("template",), "named_entity_recognition uses AWS's own worker UI; remove template"
+                )
+        label_attr = job.get("label_attribute")
+        if isinstance(label_attr, str):
+            if label_attr.endswith("-metadata"):
+                self.add(
+                    p + ("label_attribute",),
+                    "must not end in -metadata (Ground Truth writes <label_attribute>-metadata itself)",
+                )
+            elif label_attr.endswith("-ref") and task not in ("semantic_segmentation", "custom"):
+                self.add(
+                    p + ("label_attribute",),
+                    f"must not end in -ref for {task} (only semantic_segmentation uses -ref)",
+                )
+
+    def _labels(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
+        labels = job.get("labels")
+        if labels is None:
+            if task != "custom" and isinstance(task, str):
+                self.add(p, f"{task} jobs need labels")
+            return
+        if not isinstance(labels, list):
+            return
+        names: dict[str, int] = {}
+        for j, label in enumerate(labels):
+            name = label.get("label") if isinstance(label, dict) else label
+            if not isinstance(name, str):
+                continue
+            if name in names:
+                self.add(p + ("labels", j), f"duplicate label '{name}'")
+            names.setdefault(name, j)
+            if isinstance(label, dict) and "short_name" in label and task != "named_entity_recognition":
+                self.add(
+                    p + ("labels", j, "short_name"), "short_name is only used by named_entity_recognition"
+                )
+        if task in CLASSIFICATION and len(labels) < 2:
+            self.add(p + ("labels",), f"{task} needs at least 2 labels")
+        limit = MAX_LABELS.get(task) if isinstance(task, str) else None
+        if limit and len(labels) > limit:
+            self.add(p + ("labels",), f"{task} allows at most {limit} labels (it has {len(labels)})")
+
+    def _durations(self, p: tuple[Any, ...], job: dict, public: bool) -> None:
+        limit = parse_duration(job.get("task_time_limit")) if "task_time_limit" in job else None
+        if limit is not None and not 30 <= limit <= 8 * 3600:
+            self.add(p + ("task_time_limit",), f"must be between 30s and 8h, not {format_duration(limit)}")
+        avail = parse_duration(job.get("task_availability")) if "task_availability" in job else None
+        if avail is not None:
+            hi = PUBLIC_MAX_AVAILABILITY if public else 30 * 86400
+            if not 60 <= avail <= hi:
+                who = " for the public workforce" if public else ""
+                self.add(
+                    p + ("task_availability",),
+                    f"must be between 1m and {format_duration(hi)}{who}, not {format_duration(avail)}",
+                )
+
+    def _files(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
+        template = job.get("template")
+        if isinstance(template, str):
+            self._must_exist(p + ("template",), template, folder=False)
+        inputs = _mapping(job.get("input"))
+        if isinstance(inputs.get("manifest_file"), str):
+            self._must_exist(p + ("input", "manifest_file"), inputs["manifest_file"], folder=False)
+        if isinstance(inputs.get("folder"), str):
+            self._must_exist(p + ("input", "folder"), inputs["folder"], folder=True)
+        for key, fn in _mapping(job.get("lambdas")).items():
+            if not isinstance(fn, str):
+                continue
+            if fn.startswith("arn:"):
+                if not _LAMBDA_ARN.match(fn):
+                    self.add(
+                        p + ("lambdas", key),
+                        f"'{fn}' is not a Lambda function ARN "
+                        "(arn:aws:lambda:<region>:<account>:function:<name>)",
+                    )
+            elif not fn.endswith(".py"):
+                self.add(p + ("lambdas", key), "must be a Lambda ARN or a local .py file")
+            else:
+                self._must_exist(p + ("lambdas", key), fn, folder=False)
+
+    def _must_exist(self, path: tuple[Any, ...], value: str, folder: bool) -> None:
+        target = resolve_file(self.loc, path, value)
+        if not target.exists():
+            self.add(path, f"{'folder' if folder else 'file'} not found: {target}")
+        elif folder and not target.is_dir():
+            self.add(path, f"not a folder: {target}")
+        elif not folder and not target.is_file():
+            self.add(path, f"not a file: {target}")
+
+
+def check(data: dict, locations: Locations, region: str | None, complete: bool = True) -> list[Problem]:
+    return Checker(data, locations, region, complete).run()

@@ -9,7 +9,15 @@ import importlib
 
 import typer
 
-MODULES = ("spec_cmds", "plan_cmds", "members_cmd", "jobs_cmds", "sandbox_cmd")
+MODULES = (
+    "spec_cmds",
+    "plan_cmds",
+    "gitops_cmds",
+    "members_cmd",
+    "jobs_cmds",
+    "security_cmds",
+    "sandbox_cmd",
+)
 
 
 def register_all(app: typer.Typer) -> None:

@@ -15,7 +15,8 @@ from gtops.commands._common import stderr
 from gtops.settings import DEFAULT_SANDBOX_PORT
 
 PortOpt = Annotated[
-    int | None, typer.Option("--port", "-p", help=f"Sandbox port on 127.0.0.1 (default {DEFAULT_SANDBOX_PORT}).")
+    int | None,
+    typer.Option("--port", "-p", help=f"Sandbox port on 127.0.0.1 (default {DEFAULT_SANDBOX_PORT})."),
 ]
 
 sandbox_app = typer.Typer(
@@ -141,7 +142,9 @@ def start(
         float | None,
         typer.Option("--fault-rate", help="Share of calls (0-1) answered with throttling, a 500 or a drop."),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed for injected faults (reproducible).")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed for injected faults (reproducible).")
+    ] = None,
 ) -> None:
     """Start the sandbox (in the background unless --foreground) and print its environment variables.
 

@@ -1,0 +1,624 @@
+"""Make moto's Cognito as strict as AWS where gtops depends on it.
+
+moto (5.0.28-5.2.x) is lenient in ways that turn reconciler bugs into false greens: UpdateUserPool drops
+the create-only sign-in settings, UpdateUserPoolClient merges instead of resetting, deletion protection and
+domains do not block DeleteUserPool, case-insensitive pools accept duplicates, RESEND creates a second user,
+page sizes are unbounded, and user lookups scan every user (quadratic creates, and a race under threads).
+
+`install()` patches the backend and model classes in place (idempotent), so the fix reaches every moto entry
+point: `mock_aws`, the threaded server and `/moto-api/reset`. Only backend methods whose signatures are the
+same across the supported moto range are wrapped; response classes are left alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+# One re-entrant lock serialises every Cognito user/group/pool operation. The GIL already serialises the
+# Python work, so this costs nothing measurable and removes moto's check-then-insert and iterate-while-insert
+# races (concurrent AdminCreateUser calls could otherwise create duplicates or fail with RuntimeError).
+_LOCK = threading.RLock()
+_MARK = "_gtops_strict_installed"
+
+MAX_PAGE = 60
+CREATE_ONLY_POOL_FIELDS = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "Schema")
+DEFAULT_TEMP_PASSWORD_DAYS = 7
+DEFAULT_EXPLICIT_AUTH_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH"]
+# What a client looks like when a field is not sent (CreateUserPoolClient and UpdateUserPoolClient alike).
+CLIENT_DEFAULTS: dict[str, Any] = {
+    "AllowedOAuthFlowsUserPoolClient": False,
+    "AuthSessionValidity": 3,
+    "EnablePropagateAdditionalUserContextData": False,
+    "EnableTokenRevocation": True,
+    "RefreshTokenValidity": 30,
+    "ExplicitAuthFlows": DEFAULT_EXPLICIT_AUTH_FLOWS,
+}
+# request members moto passes along inside the client config (they are not client settings)
+_CLIENT_REQUEST_KEYS = ("UserPoolId", "ClientId", "GenerateSecret")
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+_USER_METHODS = (
+    "admin_get_user",
+    "admin_delete_user",
+    "admin_disable_user",
+    "admin_enable_user",
+    "admin_add_user_to_group",
+    "admin_remove_user_from_group",
+    "admin_list_groups_for_user",
+    "admin_update_user_attributes",
+    "admin_delete_user_attributes",
+    "admin_confirm_sign_up",
+    "admin_set_user_password",
+    "admin_reset_user_password",
+    "list_users",
+    "list_users_in_group",
+    "create_group",
+    "delete_group",
+    "update_group",
+    "list_groups",
+    "sign_up",
+    "confirm_sign_up",
+    "describe_user_pool",
+    "list_user_pools",
+    "describe_user_pool_client",
+    "list_user_pool_clients",
+    "delete_user_pool_client",
+    "delete_user_pool_domain",
+    "describe_user_pool_domain",
+)
+# backend method -> (pagination keyword, wire name of the request member)
+_PAGE_LIMITS = {
+    "list_users": ("limit", "limit"),
+    "list_users_in_group": ("limit", "limit"),
+    "list_groups": ("limit", "limit"),
+    "admin_list_groups_for_user": ("limit", "limit"),
+    "list_user_pool_clients": ("max_results", "maxResults"),
+    "list_user_pools": ("max_results", "maxResults"),
+}
+
+
+def _invalid(message: str) -> Exception:
+    from moto.cognitoidp.exceptions import InvalidParameterException
+
+    return InvalidParameterException(message)
+
+
+def _unsupported_state(message: str) -> Exception:
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError("UnsupportedUserStateException", message)
+
+
+# ----------------------------------------------------------------------------------------------------
+# user index: O(1) lookups by username / sign-in attribute, case-folded for case-insensitive pools
+
+
+def _case_insensitive(pool: Any) -> bool:
+    config = pool.extended_config.get("UsernameConfiguration") or {}
+    return config.get("CaseSensitive") is False
+
+
+class _IndexedUsers(dict):
+    """moto's `pool.users` (username -> user) plus an index by sign-in attribute, kept in step on every write.
+
+    moto only uses item assignment, `del`, `get`, `values` and `len` on this mapping; anything else marks the
+    index stale and it is rebuilt on the next lookup.
+    """
+
+    def __init__(self, pool: Any, items: dict[str, Any] | None = None):
+        super().__init__()
+        self._pool = pool
+        self._stale = True
+        self._names: dict[str, Any] = {}
+        self._attrs: dict[str, list[Any]] = {}
+        self._keys: dict[int, list[tuple[str, str]]] = {}
+        self._collisions = 0
+        self._signature: tuple[Any, ...] = ()
+        for key, user in (items or {}).items():
+            self[key] = user
+
+    # writes
+    def __setitem__(self, key: str, user: Any) -> None:
+        with _LOCK:
+            old = super().get(key)
+            if old is not None:
+                self._unindex(old)
+            super().__setitem__(key, user)
+            user._gtops_users = self
+            self._index(user)
+
+    def __delitem__(self, key: str) -> None:
+        with _LOCK:
+            user = super().__getitem__(key)
+            super().__delitem__(key)
+            self._unindex(user)
+
+    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+        with _LOCK:
+            if key in self:
+                user = super().__getitem__(key)
+                del self[key]
+                return user
+            return super().pop(key, *default)
+
+    def _mark_stale(self) -> None:
+        self._stale = True
+
+    def clear(self) -> None:
+        with _LOCK:
+            super().clear()
+            self._stale = True
+
+    def popitem(self) -> tuple[str, Any]:  # type: ignore[override]
+        with _LOCK:
+            self._stale = True
+            return super().popitem()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        with _LOCK:
+            for key, user in dict(*args, **kwargs).items():
+                self[key] = user
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        with _LOCK:
+            if key not in self:
+                self[key] = default
+            return super().__getitem__(key)
+
+    # index
+    def _norm(self, value: str) -> str:
+        return value.lower() if self._signature and self._signature[1] else value
+
+    def _current_signature(self) -> tuple[Any, ...]:
+        attrs = tuple(self._pool.extended_config.get("UsernameAttributes") or ())
+        return (attrs, _case_insensitive(self._pool))
+
+    def _index(self, user: Any) -> None:
+        if self._stale or self._signature != self._current_signature():
+            self._stale = True
+            return
+        keys: list[tuple[str, str]] = [("name", self._norm(user.username))]
+        lookup = getattr(user, "attribute_lookup", None) or {}
+        for attr in self._signature[0]:
+            value = lookup.get(attr)
+            if value:
+                keys.append(("attr", self._norm(value)))
+        for kind, key in keys:
+            if kind == "name":
+                if self._names.setdefault(key, user) is not user:
+                    self._collisions += 1  # two names folding alike: only from before install()
+            else:
+                self._attrs.setdefault(key, []).append(user)
+        self._keys[id(user)] = keys
+
+    def _unindex(self, user: Any) -> None:
+        if self._stale:
+            return
+        for kind, key in self._keys.pop(id(user), []):
+            if kind == "name":
+                if self._names.get(key) is user:
+                    del self._names[key]
+                    if self._collisions:
+                        self._stale = True  # another user may share the folded name
+            else:
+                bucket = self._attrs.get(key, [])
+                if user in bucket:
+                    bucket.remove(user)
+                if not bucket:
+                    self._attrs.pop(key, None)
+
+    def reindex(self, user: Any) -> None:
+        """Called after a user's attributes changed (an e-mail change moves its sign-in key)."""
+        with _LOCK:
+            if dict.get(self, user.username) is user:
+                self._unindex(user)
+                self._index(user)
+
+    def _rebuild(self) -> None:
+        self._signature = self._current_signature()
+        self._names, self._attrs, self._keys = {}, {}, {}
+        self._collisions = 0
+        self._stale = False
+        for user in list(dict.values(self)):
+            self._index(user)
+
+    def find(self, username: str) -> Any:
+        """moto's `_get_user`: a sign-in attribute match first, then the username (or sub) itself."""
+        with _LOCK:
+            if self._stale or self._signature != self._current_signature():
+                self._rebuild()
+            key = self._norm(username)
+            bucket = self._attrs.get(key)
+            if bucket:
+                return bucket[0]
+            if self._signature[1]:
+                return self._names.get(key)
+            return dict.get(self, username)
+
+
+def _users(pool: Any) -> _IndexedUsers:
+    with _LOCK:
+        if not isinstance(pool.users, _IndexedUsers):
+            pool.users = _IndexedUsers(pool, dict(pool.users))
+        return pool.users
+
+
+def _reindex_after(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        owner = getattr(self, "_gtops_users", None)
+        if owner is not None:
+            owner.reindex(self)
+        return result
+
+    return wrapper
+
+
+# ----------------------------------------------------------------------------------------------------
+# invitations (counts only: a temporary password is never stored here nor logged)
+
+
+def _record_invitation(pool: Any, user: Any) -> None:
+    sent: dict[str, int] = pool.__dict__.setdefault("_gtops_invitations", {})
+    sent[user.username] = sent.get(user.username, 0) + 1
+
+
+def sent_invitations(user_pool_id: str, account_id: str = "123456789012", region: str = "") -> dict[str, int]:
+    """Invitation messages "sent" per Username (sub for e-mail pools) in a sandbox pool; for tests."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    region = region or user_pool_id.split("_", 1)[0]
+    pool = cognitoidp_backends[account_id][region].describe_user_pool(user_pool_id)
+    return dict(pool.__dict__.get("_gtops_invitations", {}))
+
+
+# ----------------------------------------------------------------------------------------------------
+# user pools
+
+
+def _check_validity_days(request: dict[str, Any]) -> None:
+    legacy = (request.get("AdminCreateUserConfig") or {}).get("UnusedAccountValidityDays")
+    current = ((request.get("Policies") or {}).get("PasswordPolicy") or {}).get(
+        "TemporaryPasswordValidityDays"
+    )
+    if legacy is not None and current is not None:
+        raise _invalid(
+            "Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays"
+        )
+
+
+def _normalise_pool(pool: Any, request: dict[str, Any]) -> None:
+    """Give a stored pool the shape AWS describes after a create or a full-replacement update."""
+    from moto.cognitoidp.models import DEFAULT_USER_POOL_CONFIG
+
+    config = copy.deepcopy(pool.extended_config)
+    for key in ("UserPoolId", "PoolName"):
+        config.pop(key, None)
+    mfa = config.pop("MfaConfiguration", None) or "OFF"
+    pool.mfa_config = mfa
+    config.setdefault("DeletionProtection", "INACTIVE")
+    config["EmailConfiguration"] = {
+        "EmailSendingAccount": "COGNITO_DEFAULT",
+        **(config.get("EmailConfiguration") or {}),
+    }
+
+    legacy_days = (request.get("AdminCreateUserConfig") or {}).get("UnusedAccountValidityDays")
+    policies = config.get("Policies") or copy.deepcopy(DEFAULT_USER_POOL_CONFIG["Policies"])
+    password = policies.setdefault("PasswordPolicy", {})
+    days = password.get("TemporaryPasswordValidityDays") or legacy_days or DEFAULT_TEMP_PASSWORD_DAYS
+    password["TemporaryPasswordValidityDays"] = days
+    config["Policies"] = policies
+
+    if "AdminCreateUserConfig" in request:
+        admin = copy.deepcopy(request["AdminCreateUserConfig"] or {})
+    else:
+        admin = {}  # AWS keeps no invitation template unless one was sent
+    admin.setdefault("AllowAdminCreateUserOnly", False)
+    admin["UnusedAccountValidityDays"] = days  # AWS mirrors the legacy field (the round-trip trap)
+    config["AdminCreateUserConfig"] = admin
+    pool.extended_config = config
+
+
+def _create_user_pool(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def create_user_pool(self: Any, name: str, extended_config: dict[str, Any]) -> Any:
+        request = copy.deepcopy(extended_config or {})
+        _check_validity_days(request)
+        with _LOCK:
+            pool = original(self, name, extended_config)
+            _normalise_pool(pool, request)
+            _users(pool)
+            return pool
+
+    return create_user_pool
+
+
+def _update_user_pool(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def update_user_pool(self: Any, user_pool_id: str, extended_config: dict[str, Any]) -> None:
+        request = copy.deepcopy(extended_config or {})
+        request.pop("UserPoolId", None)
+        _check_validity_days(request)
+        with _LOCK:
+            pool = self.describe_user_pool(user_pool_id)
+            kept = {
+                k: copy.deepcopy(pool.extended_config[k])
+                for k in CREATE_ONLY_POOL_FIELDS
+                if k in pool.extended_config
+            }
+            if "UserPoolTier" not in request and "UserPoolTier" in pool.extended_config:
+                kept["UserPoolTier"] = pool.extended_config[
+                    "UserPoolTier"
+                ]  # the one field AWS does not reset
+            for key in CREATE_ONLY_POOL_FIELDS:
+                request.pop(key, None)
+            new_name = request.pop("PoolName", None)
+            original(self, user_pool_id, {**request, **kept})
+            if new_name:
+                pool.name = new_name
+            _normalise_pool(pool, request)
+            from moto.core.utils import utcnow
+
+            pool.last_modified_date = utcnow()
+
+    return update_user_pool
+
+
+def _delete_user_pool(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def delete_user_pool(self: Any, user_pool_id: str) -> None:
+        with _LOCK:
+            pool = self.describe_user_pool(user_pool_id)
+            if pool.extended_config.get("DeletionProtection") == "ACTIVE":
+                raise _invalid(
+                    "The user pool cannot be deleted because deletion protection is activated. "
+                    "Deletion protection must be inactivated first."
+                )
+            if any(d.user_pool_id == user_pool_id for d in self.user_pool_domains.values()):
+                raise _invalid(
+                    "User pool cannot be deleted. It has a domain configured that should be deleted first."
+                )
+            original(self, user_pool_id)
+
+    return delete_user_pool
+
+
+# ----------------------------------------------------------------------------------------------------
+# domains
+
+
+def _is_custom(custom_domain_config: dict[str, Any] | None) -> bool:
+    return bool(custom_domain_config and custom_domain_config.get("CertificateArn"))
+
+
+def _create_user_pool_domain(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def create_user_pool_domain(
+        self: Any, user_pool_id: str, domain: str, custom_domain_config: dict[str, Any] | None = None
+    ) -> Any:
+        with _LOCK:
+            self.describe_user_pool(user_pool_id)
+            custom = _is_custom(custom_domain_config)
+            if not custom:
+                for word in ("aws", "amazon", "cognito"):
+                    if word in domain.lower():
+                        raise _invalid(f"Domain cannot contain reserved word: {word}")
+            existing = self.user_pool_domains.get(domain)
+            if existing is not None and existing.user_pool_id != user_pool_id:
+                raise _invalid("Domain already associated with another user pool")
+            for other in self.user_pool_domains.values():
+                if other.user_pool_id == user_pool_id and _is_custom(other.custom_domain_config) == custom:
+                    raise _invalid("User pool already has a domain configured.")
+            return original(self, user_pool_id, domain, custom_domain_config)
+
+    return create_user_pool_domain
+
+
+# ----------------------------------------------------------------------------------------------------
+# app clients
+
+
+def _check_url(url: str, field: str) -> None:
+    parts = urlsplit(url)
+    if not parts.scheme or "#" in url or (parts.scheme in ("http", "https") and not parts.netloc):
+        raise _invalid(f"{field} must be absolute URIs without a fragment: {url}")
+    if parts.scheme == "http" and (parts.hostname or "") not in _LOOPBACK_HOSTS:
+        raise _invalid(f"{field} must use HTTPS (http is allowed only for localhost): {url}")
+
+
+def _check_client(config: dict[str, Any]) -> None:
+    for field in ("CallbackURLs", "LogoutURLs"):
+        for url in config.get(field) or []:
+            _check_url(url, field)
+    default = config.get("DefaultRedirectURI")
+    if default:
+        _check_url(default, "DefaultRedirectURI")
+        if default not in (config.get("CallbackURLs") or []):
+            raise _invalid("DefaultRedirectURI must be one of the CallbackURLs.")
+    flows = config.get("AllowedOAuthFlows") or []
+    scopes = config.get("AllowedOAuthScopes") or []
+    if config.get("AllowedOAuthFlowsUserPoolClient"):
+        if not flows or not scopes:
+            raise _invalid(
+                "AllowedOAuthFlows and AllowedOAuthScopes are required if user pool client is allowed to use "
+                "OAuth flows."
+            )
+    elif flows or scopes:
+        raise _invalid(
+            "AllowedOAuthFlowsUserPoolClient must be true to use AllowedOAuthFlows or AllowedOAuthScopes."
+        )
+    if "client_credentials" in flows and len(flows) > 1:
+        raise _invalid("client_credentials flow can not be selected if there are other flows selected.")
+
+
+def _create_user_pool_client(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def create_user_pool_client(
+        self: Any, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> Any:
+        request = {k: v for k, v in (extended_config or {}).items() if k not in _CLIENT_REQUEST_KEYS}
+        _check_client(request)
+        with _LOCK:
+            return original(
+                self, user_pool_id, generate_secret, {**copy.deepcopy(CLIENT_DEFAULTS), **request}
+            )
+
+    return create_user_pool_client
+
+
+def _update_user_pool_client(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def update_user_pool_client(
+        self: Any, user_pool_id: str, client_id: str, extended_config: dict[str, Any]
+    ) -> Any:
+        request = {k: v for k, v in (extended_config or {}).items() if k not in _CLIENT_REQUEST_KEYS}
+        _check_client(request)
+        with _LOCK:
+            client = self.describe_user_pool_client(user_pool_id, client_id)
+            config = copy.deepcopy(CLIENT_DEFAULTS)
+            if client.extended_config.get("ClientName") is not None:
+                config["ClientName"] = client.extended_config["ClientName"]
+            config.update(copy.deepcopy(request))
+            client.extended_config = config  # omitted fields reset; the secret lives outside the config
+            return client
+
+    return update_user_pool_client
+
+
+# ----------------------------------------------------------------------------------------------------
+# users
+
+
+def _admin_create_user(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def admin_create_user(
+        self: Any,
+        user_pool_id: str,
+        username: str,
+        message_action: str | None,
+        temporary_password: str | None,
+        attributes: list[dict[str, str]],
+    ) -> Any:
+        from moto.cognitoidp.exceptions import UsernameExistsException, UserNotFoundError
+        from moto.cognitoidp.models import UserStatus
+        from moto.core.utils import utcnow
+
+        with _LOCK:
+            pool = self.describe_user_pool(user_pool_id)
+            existing = _users(pool).find(username)
+            if message_action == "RESEND":
+                if existing is None:
+                    raise UserNotFoundError("User does not exist.")
+                if existing.status == UserStatus.CONFIRMED:
+                    raise _unsupported_state("Resend not possible. User status is CONFIRMED.")
+                if temporary_password:
+                    existing.password = temporary_password
+                existing.last_modified_date = utcnow()  # the temporary-password clock restarts
+                _record_invitation(pool, existing)
+                return existing
+            if existing is not None:
+                raise UsernameExistsException("User account already exists")
+            user = original(self, user_pool_id, username, message_action, temporary_password, attributes)
+            if message_action != "SUPPRESS":
+                _record_invitation(pool, user)
+            return user
+
+    return admin_create_user
+
+
+def _get_user(self: Any, username: str) -> Any:
+    return _users(self).find(username)
+
+
+def _verify_email_is_not_used(self: Any, user_pool_id: str, email: str | None) -> None:
+    """moto's check, via the index: O(1) and case-folded like sign-in in case-insensitive pools."""
+    from moto.cognitoidp.exceptions import AliasExistsException
+
+    if not email:
+        return
+    pool = self.describe_user_pool(user_pool_id)
+    if "email" in (pool.extended_config.get("UsernameAttributes") or []):
+        users = _users(pool)
+        with _LOCK:
+            users.find(email)  # brings the index up to date
+            if users._attrs.get(users._norm(email)):
+                raise AliasExistsException()
+
+
+def _pool_init(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.users = _IndexedUsers(self, dict(self.users))
+
+    return __init__
+
+
+# ----------------------------------------------------------------------------------------------------
+# generic wrappers
+
+
+def _locked(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _LOCK:
+            return original(*args, **kwargs)
+
+    return wrapper
+
+
+def _page_limited(original: Callable[..., Any], keyword: str, member: str) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        value = kwargs.get(keyword)
+        if value is not None and int(value) > MAX_PAGE:
+            raise _invalid(
+                f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+                f"Member must have value less than or equal to {MAX_PAGE}"
+            )
+        return original(*args, **kwargs)
+
+    return wrapper
+
+
+def _patch(cls: type, name: str, factory: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    original = cls.__dict__.get(name)
+    if callable(original):
+        setattr(cls, name, factory(original))
+
+
+def install() -> None:
+    """Patch moto's Cognito classes once per process; later calls do nothing."""
+    from moto.cognitoidp import models
+
+    backend_cls = models.CognitoIdpBackend
+    with _LOCK:
+        if getattr(backend_cls, _MARK, False):
+            return
+        pool_cls = models.CognitoIdpUserPool
+        user_cls = models.CognitoIdpUser
+
+        _patch(pool_cls, "__init__", _pool_init)
+        pool_cls._get_user = _get_user
+        if callable(backend_cls.__dict__.get("_verify_email_is_not_used")):
+            backend_cls._verify_email_is_not_used = _verify_email_is_not_used
+        _patch(user_cls, "update_attributes", _reindex_after)
+        _patch(user_cls, "delete_attributes", _reindex_after)
+
+        _patch(backend_cls, "create_user_pool", _create_user_pool)
+        _patch(backend_cls, "update_user_pool", _update_user_pool)
+        _patch(backend_cls, "delete_user_pool", _delete_user_pool)
+        _patch(backend_cls, "create_user_pool_domain", _create_user_pool_domain)
+        _patch(backend_cls, "create_user_pool_client", _create_user_pool_client)
+        _patch(backend_cls, "update_user_pool_client", _update_user_pool_client)
+        _patch(backend_cls, "admin_create_user", _admin_create_user)
+        for name in _USER_METHODS:
+            _patch(backend_cls, name, _locked)
+        for name, (keyword, member) in _PAGE_LIMITS.items():
+            _patch(backend_cls, name, functools.partial(_page_limited, keyword=keyword, member=member))
+        setattr(backend_cls, _MARK, True)

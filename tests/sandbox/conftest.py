@@ -1,0 +1,188 @@
+"""Sandbox fixtures: the same tests run in process (`mock_aws`) and over loopback against one server.
+
+- `inprocess_sandbox`: `mock_aws` with the sandbox installed.
+- `sandbox_server`: the endpoint of ONE background server per test session (free port, own state dir);
+  its labeling jobs move only by explicit `advance` (GTOPS_SANDBOX_JOB_SECONDS=0), so tests are deterministic.
+- `server_sandbox`: that server, reset before the test and its realism settings restored after.
+- `sandbox`: parametrized over both modes.
+Each yields a `Sandbox` with `client(service)`, `configure(**realism)` and `advance(job, steps)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+REGION = "us-east-1"
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+}
+DEFAULT_REALISM = {
+    "latency_ms": 0,
+    "quotas": False,
+    "fault_rate": 0,
+    "fault_kinds": ["throttle", "error", "drop"],
+    "seed": None,
+    "targets": [],
+}
+
+
+class Sandbox:
+    """One way of reaching the sandbox: `inprocess` (mock_aws) or `server` (loopback HTTP)."""
+
+    def __init__(self, mode: str, port: int | None = None):
+        self.mode = mode
+        self.port = port
+        self.endpoint = f"http://127.0.0.1:{port}" if port else None
+
+    def client(self, service: str, attempts: int = 1, region_name: str = REGION, **config: Any) -> Any:
+        """A boto3 client; by default it does not retry, so every sandbox answer is seen as is."""
+        import boto3
+        from botocore.config import Config
+
+        retries = {"mode": "standard", "total_max_attempts": attempts}
+        return boto3.client(
+            service,
+            region_name=region_name,
+            endpoint_url=self.endpoint,
+            config=Config(retries=retries, **config),
+        )
+
+    def raw(self, service: str, operation: str, body: Any) -> Any:
+        """Call `operation` with exactly this body, even one botocore would refuse to send."""
+        import json
+
+        from botocore import xform_name
+
+        client = self.client(service, parameter_validation=False)
+
+        def replace_body(request: Any, **_: Any) -> None:
+            request.data = body if isinstance(body, str | bytes) else json.dumps(body)
+
+        event = f"before-sign.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+        client.meta.events.register(event, replace_body)
+        return getattr(client, xform_name(operation))()
+
+    def configure(self, **realism: Any) -> dict[str, Any]:
+        if self.mode == "server":
+            from gtops.sandbox import launcher
+
+            return launcher.call(self.port, "/_gtops/config", realism)
+        from gtops.sandbox import configure
+
+        return configure(**realism)
+
+    def advance(self, job: str | None = None, steps: int = 1) -> list[str]:
+        if self.mode == "server":
+            from gtops.sandbox import launcher
+
+            return launcher.call(self.port, "/_gtops/advance", {"job": job, "steps": steps})["advanced"]
+        from gtops.sandbox import advance_jobs
+
+        return advance_jobs(job, steps)
+
+    def stats(self) -> dict[str, int]:
+        if self.mode == "server":
+            from gtops.sandbox import launcher
+
+            return launcher.call(self.port, "/_gtops/stats")
+        from gtops.sandbox.realism import REALISM
+
+        return dict(REALISM.stats)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dummy credentials, and nothing that could send a call elsewhere."""
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def inprocess_sandbox(aws_credentials: None) -> Iterator[Sandbox]:
+    from moto import mock_aws
+
+    from gtops.sandbox import install
+    from gtops.sandbox.realism import REALISM
+
+    install()
+    REALISM.reset()
+    with mock_aws():
+        yield Sandbox("inprocess")
+    REALISM.reset()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Endpoint URL of one sandbox server for the whole session, started through the launcher."""
+    from gtops.sandbox import launcher
+
+    state = str(tmp_path_factory.mktemp("sandbox-state"))
+    port = free_port()
+    with _environ(GTOPS_SANDBOX_DIR=state, GTOPS_SANDBOX_JOB_SECONDS="0"):  # inherited by the server only
+        url = launcher.ensure_running(port)
+    try:
+        yield url
+    finally:
+        with _environ(GTOPS_SANDBOX_DIR=state):
+            launcher.stop(port)
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def server_sandbox(sandbox_server: str, aws_credentials: None) -> Iterator[Sandbox]:
+    from gtops.sandbox import launcher
+
+    port = int(sandbox_server.rsplit(":", 1)[1])
+    launcher.call(port, "/_gtops/config", DEFAULT_REALISM)
+    launcher.call(port, "/_gtops/reset", {})
+    yield Sandbox("server", port)
+    launcher.call(port, "/_gtops/config", DEFAULT_REALISM)
+
+
+@pytest.fixture(params=["inprocess", "server"])
+def sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    return request.getfixturevalue(f"{request.param}_sandbox")
+
+
+@pytest.fixture
+def cognito_setup() -> Any:
+    """A function building an email-sign-in pool with an app client and groups; returns their ids."""
+
+    def build(sb: Sandbox, groups: tuple[str, ...] = ("labelers",), name: str = "gt-pool") -> dict[str, Any]:
+        idp = sb.client("cognito-idp")
+        pool = idp.create_user_pool(PoolName=name, UsernameAttributes=["email"])["UserPool"]["Id"]
+        client = idp.create_user_pool_client(UserPoolId=pool, ClientName="gt", GenerateSecret=True)
+        for group in groups:
+            idp.create_group(UserPoolId=pool, GroupName=group)
+        return {"pool": pool, "client": client["UserPoolClient"]["ClientId"], "groups": list(groups)}
+
+    return build

@@ -79,11 +79,18 @@ def aws_env(sandbox, tmp_path):
 
 def run_gtops(env: dict, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "gtops", *args], env=env, capture_output=True, text=True, input=input, timeout=300
+        [sys.executable, "-m", "gtops", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
     )
 
 
 def run_aws(env: dict, *args: str) -> dict | str:
-    proc = subprocess.run(["aws", *args, "--output", "json"], env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        ["aws", *args, "--output", "json"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout) if proc.stdout.strip() else ""

@@ -32,9 +32,17 @@ def test_apply_from_nothing_then_plan_is_empty(aws_env):
 
     # What a worker needs really exists: portal URLs on the client, the portal in the invitation.
     pid = pool_id(aws_env)
-    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)["UserPoolClients"]
+    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)[
+        "UserPoolClients"
+    ]
     client = run_aws(
-        aws_env, "cognito-idp", "describe-user-pool-client", "--user-pool-id", pid, "--client-id", clients[0]["ClientId"]
+        aws_env,
+        "cognito-idp",
+        "describe-user-pool-client",
+        "--user-pool-id",
+        pid,
+        "--client-id",
+        clients[0]["ClientId"],
     )["UserPoolClient"]
     team = run_aws(aws_env, "sagemaker", "describe-workteam", "--workteam-name", "test2")["Workteam"]
     assert client["CallbackURLs"] == [f"https://{team['SubDomain']}/oauth2/idpresponse"]
@@ -50,16 +58,24 @@ def test_apply_from_nothing_then_plan_is_empty(aws_env):
 def test_out_of_band_changes_show_as_drift_and_apply_converges(aws_env):
     apply_ok(aws_env)
     pid = pool_id(aws_env)
-    run_aws(aws_env, "sagemaker", "update-workteam", "--workteam-name", "test2", "--description", "edited by hand")
-    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)["UserPoolClients"]
+    run_aws(
+        aws_env, "sagemaker", "update-workteam", "--workteam-name", "test2", "--description", "edited by hand"
+    )
+    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)[
+        "UserPoolClients"
+    ]
     client = run_aws(
-        aws_env, "cognito-idp", "describe-user-pool-client", "--user-pool-id", pid, "--client-id", clients[0]["ClientId"]
+        aws_env,
+        "cognito-idp",
+        "describe-user-pool-client",
+        "--user-pool-id",
+        pid,
+        "--client-id",
+        clients[0]["ClientId"],
     )["UserPoolClient"]
     # A careful operator's full update that changes only the callback URL.
     update = {
-        k: v
-        for k, v in client.items()
-        if k not in ("ClientSecret", "CreationDate", "LastModifiedDate")
+        k: v for k, v in client.items() if k not in ("ClientSecret", "CreationDate", "LastModifiedDate")
     }
     update["CallbackURLs"] = ["https://example.com/callback"]
     run_aws(aws_env, "cognito-idp", "update-user-pool-client", "--cli-input-json", json.dumps(update))
@@ -77,7 +93,9 @@ def test_out_of_band_changes_show_as_drift_and_apply_converges(aws_env):
         "--deletion-protection",
         "ACTIVE",
         "--admin-create-user-config",
-        json.dumps({k: v for k, v in pool["AdminCreateUserConfig"].items() if k != "UnusedAccountValidityDays"}),
+        json.dumps(
+            {k: v for k, v in pool["AdminCreateUserConfig"].items() if k != "UnusedAccountValidityDays"}
+        ),
         "--email-configuration",
         json.dumps(pool["EmailConfiguration"]),
         "--user-pool-tags",
@@ -122,7 +140,9 @@ MUTATIONS = [
 
 @pytest.mark.parametrize("operation", MUTATIONS)
 def test_interrupted_apply_reports_and_rerun_converges_without_duplicates(aws_env, sandbox, operation):
-    control(sandbox, "config", {"targets": [{"operation": operation, "nth": 1, "kind": "error", "count": 50}]})
+    control(
+        sandbox, "config", {"targets": [{"operation": operation, "nth": 1, "kind": "error", "count": 50}]}
+    )
     first = run_gtops(aws_env, "apply", STACK, "--auto-approve")
     assert first.returncode == 1
     assert "failed:" in first.stdout and "Nothing was rolled back" in first.stdout
@@ -134,7 +154,9 @@ def test_interrupted_apply_reports_and_rerun_converges_without_duplicates(aws_en
     pools = run_aws(aws_env, "cognito-idp", "list-user-pools", "--max-results", "60")["UserPools"]
     assert [p["Name"] for p in pools] == ["LabelUserPool"]
     pid = pools[0]["Id"]
-    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)["UserPoolClients"]
+    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)[
+        "UserPoolClients"
+    ]
     assert len(clients) == 1
     teams = run_aws(aws_env, "sagemaker", "list-workteams")["Workteams"]
     assert [t["WorkteamName"] for t in teams] == ["test2"]

@@ -80,10 +80,15 @@ def _prepared_names(aws, spec) -> list[tuple[dict, str | None]]:
 def status(
     ctx: typer.Context,
     paths: PathsArg = None,
-    watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until every job has finished.")] = False,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between refreshes with --watch.")] = 10.0,
+    watch: Annotated[
+        bool, typer.Option("--watch", "-w", help="Refresh until every job has finished.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between refreshes with --watch.")
+    ] = 10.0,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="With --watch: give up (exit 1) after this many seconds; 0 = never.")
+        float,
+        typer.Option("--timeout", help="With --watch: give up (exit 1) after this many seconds; 0 = never."),
     ] = 0.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")] = "text",
     var: VarOpt = None,
@@ -126,7 +131,9 @@ def results(
     ctx: typer.Context,
     job: JobArg,
     paths: PathsArg = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, csv, json, or coco (bounding-box jobs).")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, csv, json, or coco (bounding-box jobs).")
+    ] = "text",
     out: OutOpt = None,
     threshold: Annotated[
         float, typer.Option("--threshold", help="Objects below this confidence are listed as low-confidence.")
@@ -169,7 +176,9 @@ def results(
 
             kind = task_of_lambda((described.get("HumanTaskConfig") or {}).get("PreHumanTaskLambdaArn"))
             if kind != "bounding_box":
-                raise GtopsError(f"COCO export is for bounding_box jobs; {name} is a {kind} job (try --format json)")
+                raise GtopsError(
+                    f"COCO export is for bounding_box jobs; {name} is a {kind} job (try --format json)"
+                )
             categories: list[str] = []
             if described.get("LabelCategoryConfigS3Uri"):
                 try:
@@ -182,7 +191,11 @@ def results(
             text = jr.to_csv(objects)
         else:
             summary = jr.summary(objects, threshold)
-            text = jr.to_json(name, uri, summary, objects) if fmt == "json" else jr.render_text(name, uri, summary)
+            text = (
+                jr.to_json(name, uri, summary, objects)
+                if fmt == "json"
+                else jr.render_text(name, uri, summary)
+            )
     if out:
         out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         stderr(f"Wrote {out}")
@@ -195,9 +208,12 @@ def preview(
     job: JobArg,
     paths: PathsArg = None,
     out: OutOpt = None,
-    objects: Annotated[int, typer.Option("--objects", "-n", help="How many objects of the manifest to show.")] = 3,
+    objects: Annotated[
+        int, typer.Option("--objects", "-n", help="How many objects of the manifest to show.")
+    ] = 3,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Never load AWS's crowd elements; always use the local rendering.")
+        bool,
+        typer.Option("--offline", help="Never load AWS's crowd elements; always use the local rendering."),
     ] = False,
     var: VarOpt = None,
     region: RegionOpt = None,
@@ -209,12 +225,14 @@ def preview(
 ) -> None:
     """Render a job's worker UI with the first objects of its manifest into a local HTML file."""
     from gtops.errors import GtopsError
-    from gtops.jobs.preview import build_preview, find_job, needs_s3
     from gtops.jobs.prepare import Context
+    from gtops.jobs.preview import build_preview, find_job, needs_s3
 
     if objects < 1:
         raise GtopsError("--objects must be at least 1")
-    s, spec, _ = _load(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color, need_aws=False)
+    s, spec, _ = _load(
+        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color, need_aws=False
+    )
     _, spec_job = find_job(spec.data, job)
     target = out or Path(f"{spec_job['name']}.preview.html")
     wants_aws = needs_s3(spec_job) or s.sandbox or bool(s.effective_endpoint()) or bool(s.profile)

@@ -592,6 +592,45 @@ def _patch(cls: type, name: str, factory: Callable[[Callable[..., Any]], Callabl
         setattr(cls, name, factory(original))
 
 
+def _tagged_pool(response: Any) -> Any:
+    """The pool a TagResource-family request names by ARN (moto has no Cognito tag operations)."""
+    from moto.cognitoidp.exceptions import ResourceNotFoundError
+
+    arn = response._get_param("ResourceArn") or ""
+    pool_id = arn.rsplit("userpool/", 1)[-1] if ":userpool/" in arn else ""
+    pool = response.backend.user_pools.get(pool_id)
+    if pool is None:
+        raise ResourceNotFoundError(f"Resource {arn} does not exist.")
+    return pool
+
+
+def _tag_resource(self: Any) -> str:
+    with _LOCK:
+        pool = _tagged_pool(self)
+        tags = dict(pool.extended_config.get("UserPoolTags") or {})
+        tags.update(self._get_param("Tags") or {})
+        pool.extended_config["UserPoolTags"] = tags
+    return "{}"
+
+
+def _untag_resource(self: Any) -> str:
+    with _LOCK:
+        pool = _tagged_pool(self)
+        tags = dict(pool.extended_config.get("UserPoolTags") or {})
+        for key in self._get_param("TagKeys") or []:
+            tags.pop(key, None)
+        pool.extended_config["UserPoolTags"] = tags
+    return "{}"
+
+
+def _list_tags_for_resource(self: Any) -> str:
+    import json
+
+    with _LOCK:
+        tags = dict(_tagged_pool(self).extended_config.get("UserPoolTags") or {})
+    return json.dumps({"Tags": tags})
+
+
 def install() -> None:
     """Patch moto's Cognito classes once per process; later calls do nothing."""
     from moto.cognitoidp import models
@@ -621,4 +660,9 @@ def install() -> None:
             _patch(backend_cls, name, _locked)
         for name, (keyword, member) in _PAGE_LIMITS.items():
             _patch(backend_cls, name, functools.partial(_page_limited, keyword=keyword, member=member))
+        from moto.cognitoidp.responses import CognitoIdpResponse
+
+        CognitoIdpResponse.tag_resource = _tag_resource  # type: ignore[attr-defined]
+        CognitoIdpResponse.untag_resource = _untag_resource  # type: ignore[attr-defined]
+        CognitoIdpResponse.list_tags_for_resource = _list_tags_for_resource  # type: ignore[attr-defined]
         setattr(backend_cls, _MARK, True)

@@ -367,8 +367,8 @@ class Checker:
 
     def _files(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
         template = job.get("template")
-        if isinstance(template, str):
-            self._must_exist(p + ("template",), template, folder=False)
+        if isinstance(template, str) and self._must_exist(p + ("template",), template, folder=False):
+            self._template(p + ("template",), resolve_file(self.loc, p + ("template",), template))
         inputs = _mapping(job.get("input"))
         if isinstance(inputs.get("manifest_file"), str):
             self._must_exist(p + ("input", "manifest_file"), inputs["manifest_file"], folder=False)
@@ -389,7 +389,7 @@ class Checker:
             else:
                 self._must_exist(p + ("lambdas", key), fn, folder=False)
 
-    def _must_exist(self, path: tuple[Any, ...], value: str, folder: bool) -> None:
+    def _must_exist(self, path: tuple[Any, ...], value: str, folder: bool) -> bool:
         target = resolve_file(self.loc, path, value)
         if not target.exists():
             self.add(path, f"{'folder' if folder else 'file'} not found: {target}")
@@ -397,6 +397,22 @@ class Checker:
             self.add(path, f"not a folder: {target}")
         elif not folder and not target.is_file():
             self.add(path, f"not a file: {target}")
+        else:
+            return True
+        return False
+
+    def _template(self, path: tuple[Any, ...], target: Path) -> None:
+        """Liquid errors are reported at validate time, at the template's own line, not when a worker
+        opens the task."""
+        from gtops.jobs.templates import check_template
+
+        field = self.loc.problem(path, "").path
+        for line in check_template(target):
+            where, _, message = line.partition(": ")
+            number = where.rsplit(":", 1)[-1]
+            self.problems.append(
+                Problem(str(target), int(number) if number.isdigit() else 0, 1, field, message.strip())
+            )
 
 
 def check(data: dict, locations: Locations, region: str | None, complete: bool = True) -> list[Problem]:

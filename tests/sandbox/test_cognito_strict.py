@@ -488,3 +488,15 @@ def test_concurrent_creates_never_race(idp: Any) -> None:
         list(pool.map(same, range(8)))
     assert sorted(outcomes) == ["UsernameExistsException"] * 7 + ["created"]
     assert _emails(idp, pool_id).count("Dup@Example.com") == 1
+
+
+def test_pool_tags_can_be_added_listed_and_removed_by_arn(idp):
+    pool = idp.create_user_pool(PoolName="tagged", UserPoolTags={"a": "1"})["UserPool"]
+    idp.tag_resource(ResourceArn=pool["Arn"], Tags={"b": "2"})
+    assert idp.list_tags_for_resource(ResourceArn=pool["Arn"])["Tags"] == {"a": "1", "b": "2"}
+    idp.untag_resource(ResourceArn=pool["Arn"], TagKeys=["a"])
+    described = idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+    assert described["UserPoolTags"] == {"b": "2"}
+    missing = pool["Arn"].rsplit("/", 1)[0] + "/us-east-1_missing"
+    with pytest.raises(idp.exceptions.ResourceNotFoundException):
+        idp.tag_resource(ResourceArn=missing, Tags={"x": "y"})

@@ -266,6 +266,10 @@ CASES: dict[str, list[str]] = {
     "missing-template-file.yaml": [
         "missing-template-file.yaml:15:5: jobs[0].template: file not found: {A}ui/nope.liquid.html"
     ],
+    "template-liquid-error.yaml": [
+        "template-liquid-error.liquid.html:7:1: jobs[0].template: expected tag endif, found the end of "
+        "the template"
+    ],
     "missing-manifest-file.yaml": [
         "missing-manifest-file.yaml:12:13: jobs[0].input.manifest_file: file not found: {A}data/nope.manifest"
     ],

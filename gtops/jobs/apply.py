@@ -1,0 +1,224 @@
+"""Apply steps for labeling jobs, their managed role and deployed Lambdas (looked up by the runner).
+
+A job's create step uploads its files (content-addressed, so a retry re-uploads nothing), merges the
+CORS rule into the input buckets, then calls CreateLabelingJob. Delete means StopLabelingJob: AWS has no
+way to delete a job, and a stopped job keeps its partial results.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from gtops.errors import GtopsError
+from gtops.jobs import live as jl
+from gtops.jobs import roles
+from gtops.jobs import s3 as s3u
+from gtops.jobs.prepare import Prepared, managed_role_name
+from gtops.plan import Change
+
+# IAM is eventually consistent: a role created seconds ago may not be assumable yet.
+PROPAGATION_WAITS = (2, 4, 8, 15)
+
+
+def _prepared(ctx, name: str) -> Prepared:
+    """The plan's prepared job; prepared again from the spec when the plan came from elsewhere."""
+    found = (ctx.ids.get("job_prepared") or {}).get(name.lower())
+    if found is not None:
+        return found
+    from gtops.jobs.plan import context
+    from gtops.jobs.prepare import prepare
+
+    pctx = context(ctx.aws, ctx.data, ctx.ids)
+    for i, job in enumerate(ctx.data.get("jobs") or []):
+        candidate = prepare(pctx, i, job)
+        if candidate.name.lower() == name.lower():
+            return candidate
+    raise GtopsError(f"labeling job {name} is no longer in the spec; plan again")
+
+
+def _upload(ctx, prepared: Prepared) -> None:
+    s3 = ctx.aws.client("s3")
+    for upload in prepared.uploads:
+        if s3u.exists(s3, upload.uri):
+            continue
+        bucket, key = s3u.split(upload.uri)
+        try:
+            s3.put_object(Bucket=bucket, Key=key, Body=upload.body, ContentType=upload.content_type)
+        except Exception as err:
+            if s3u.error_code(err) == "NoSuchBucket":
+                raise GtopsError(
+                    f"bucket {bucket} does not exist (needed for {upload.what} {upload.uri})"
+                ) from None
+            raise
+    for bucket in prepared.cors_buckets:
+        try:
+            if s3u.ensure_cors(s3, bucket):
+                ctx.say(f"  CORS rule for Ground Truth added to bucket {bucket}")
+        except Exception as err:
+            if s3u.error_code(err) == "NoSuchBucket":
+                raise GtopsError(f"input bucket {bucket} does not exist") from None
+            raise
+
+
+def _with_role_retry(call, managed: bool):
+    """Retry a call that fails only because a just-created role has not propagated yet."""
+    for wait in (*PROPAGATION_WAITS, None):
+        try:
+            return call()
+        except Exception as err:
+            message = str(getattr(err, "response", {}).get("Error", {}).get("Message", "")).lower()
+            transient = s3u.error_code(err) in ("ValidationException", "InvalidParameterValueException") and (
+                "role" in message or "assume" in message
+            )
+            if not (managed and transient) or wait is None:
+                raise
+            time.sleep(wait)
+    return None
+
+
+def job_create(ctx, change: Change) -> None:
+    prepared = _prepared(ctx, change.address.name)
+    request = json.loads(json.dumps(prepared.request))
+    human = request["HumanTaskConfig"]
+    if not human.get("WorkteamArn"):
+        team = prepared.spec.get("team")
+        arn = (ctx.ids.get("team_arns") or {}).get(team)
+        if not arn:
+            raise GtopsError(f"work team {team} does not exist (it was not created)")
+        human["WorkteamArn"] = arn
+    _upload(ctx, prepared)
+    sm = ctx.aws.client("sagemaker")
+    try:
+        _with_role_retry(lambda: sm.create_labeling_job(**request), prepared.spec.get("role") == "managed")
+    except Exception as err:
+        if s3u.error_code(err) == "ResourceInUse":
+            raise GtopsError(
+                f"the job name {prepared.name} is taken (AWS never reuses a labeling job name, in any "
+                "letter case); rename the job or set relaunch: auto"
+            ) from None
+        raise
+    ctx.say(
+        f"  {prepared.name}: {'?' if prepared.objects is None else prepared.objects} objects sent to labeling"
+    )
+
+
+def job_stop(ctx, change: Change) -> None:
+    sm = ctx.aws.client("sagemaker")
+    job = jl.describe(sm, change.address.name)
+    if job is None or job.get("LabelingJobStatus") not in jl.RUNNING:
+        return  # already finished: nothing to stop
+    try:
+        sm.stop_labeling_job(LabelingJobName=change.address.name)
+    except Exception as err:
+        again = jl.describe(sm, change.address.name) or {}
+        if again.get("LabelingJobStatus") in ("Stopping", "Stopped", "Completed", "Failed"):
+            return
+        raise err
+
+
+def _tag_list(tags: dict | None) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": str(v)} for k, v in sorted((tags or {}).items())]
+
+
+def role_create(ctx, change: Change) -> None:
+    after = change.after or {}
+    iam = ctx.aws.client("iam")
+    name = after["name"]
+    try:
+        iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(roles.trust(after["trusted_service"])),
+            Description="Managed by gtops: least-privilege role for Ground Truth labeling",
+            Tags=_tag_list(after.get("tags")),
+        )
+    except Exception as err:
+        if s3u.error_code(err) != "EntityAlreadyExists":  # an interrupted earlier run
+            raise
+    role_update(ctx, change)
+
+
+def role_update(ctx, change: Change) -> None:
+    after = change.after or {}
+    iam = ctx.aws.client("iam")
+    name = after["name"]
+    policy_name = (
+        roles.POLICY_NAME if after["trusted_service"] == roles.LABELING_SERVICE else roles.LAMBDA_POLICY_NAME
+    )
+    iam.update_assume_role_policy(
+        RoleName=name, PolicyDocument=json.dumps(roles.trust(after["trusted_service"]))
+    )
+    iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(after["policy"]))
+
+
+def _zip(change: Change) -> bytes:
+    from gtops.jobs.package import build_zip, code_sha256
+
+    body = build_zip(Path((change.after or {})["source"]))
+    if code_sha256(body) != change.after["code_sha256"]:
+        raise GtopsError(f"{change.after['source']} changed since the plan; plan again")
+    return body
+
+
+def lambda_create(ctx, change: Change) -> None:
+    after = change.after or {}
+    lam = ctx.aws.client("lambda")
+    if jl.get_function(lam, after["name"]) is not None:
+        lambda_update(ctx, change)
+        return
+    body = _zip(change)
+    _with_role_retry(
+        lambda: lam.create_function(
+            FunctionName=after["name"],
+            Runtime=after["runtime"],
+            Handler=after["handler"],
+            Role=after["role"],
+            Code={"ZipFile": body},
+            Description="Ground Truth task Lambda deployed by gtops",
+            Timeout=60,
+            Tags={k: str(v) for k, v in (after.get("tags") or {}).items()},
+        ),
+        managed=True,
+    )
+
+
+def lambda_update(ctx, change: Change) -> None:
+    after = change.after or {}
+    before = change.before or {}
+    lam = ctx.aws.client("lambda")
+    if before.get("code_sha256") != after["code_sha256"]:
+        lam.update_function_code(FunctionName=after["name"], ZipFile=_zip(change))
+        _wait_updated(lam, after["name"])
+    if any(before.get(k) != after[k] for k in ("runtime", "handler", "role")):
+        lam.update_function_configuration(
+            FunctionName=after["name"], Runtime=after["runtime"], Handler=after["handler"], Role=after["role"]
+        )
+
+
+def _wait_updated(lam, name: str) -> None:
+    """Lambda refuses a configuration update while a code update is in progress."""
+    for _ in range(30):
+        config = jl.get_function(lam, name) or {}
+        if config.get("LastUpdateStatus", "Successful") != "InProgress":
+            return
+        time.sleep(1)
+
+
+def _nothing(ctx, change: Change) -> None:
+    """Managed roles and functions are kept when no job uses them any more (a running job might)."""
+
+
+JOB_STEPS: dict[tuple[str, str], Any] = {
+    ("labeling_job", "create"): job_create,
+    ("labeling_job", "delete"): job_stop,
+    ("iam_role", "create"): role_create,
+    ("iam_role", "update"): role_update,
+    ("iam_role", "delete"): _nothing,
+    ("lambda_function", "create"): lambda_create,
+    ("lambda_function", "update"): lambda_update,
+    ("lambda_function", "delete"): _nothing,
+}
+
+__all__ = ["JOB_STEPS", "managed_role_name"]

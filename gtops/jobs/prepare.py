@@ -1,0 +1,603 @@
+"""Turn one spec job into what gtops will do: the CreateLabelingJob request and the files it needs.
+
+Everything gtops uploads is content-addressed (the key holds a sha256 prefix of the bytes), so re-running
+uploads nothing new, and a changed file means a changed job configuration that the plan can show.
+The `view` is the job in the spec's vocabulary; it is built from the request by `view_of`, the same
+function that reads a live job, so desired and live compare field by field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from gtops.errors import GtopsError
+from gtops.jobs import s3 as s3u
+from gtops.jobs.tasks import (
+    IMAGE_EXTENSIONS,
+    TEXT_EXTENSIONS,
+    TaskType,
+    human_task_ui_arn,
+    public_workteam_arn,
+    task,
+    task_of_lambda,
+)
+from gtops.model import OWNER_TAG, SETUP_TAG
+
+LABEL_FILE_VERSION = "2018-11-28"
+BUILTIN_KEY = re.compile(r"(?:^|/)template-builtin-([a-z_]+)-[0-9a-f]{16}\.html$")
+SAMPLE_SIZE = 5
+
+
+@dataclass
+class Upload:
+    uri: str
+    body: bytes
+    what: str
+    content_type: str = "application/octet-stream"
+
+
+@dataclass
+class LocalLambda:
+    """A consolidation or pre-annotation Lambda gtops deploys from a local .py file."""
+
+    role: str  # "pre" or "consolidation"
+    path: str
+    function_name: str
+    arn: str
+
+
+@dataclass
+class Context:
+    """What preparing a job needs to know about the setup and the account."""
+
+    data: dict
+    region: str
+    account: str
+    partition: str = "aws"
+    team_arns: dict[str, str] = field(default_factory=dict)
+    s3: Any = None  # an S3 client, or None to prepare offline (no S3 reads)
+
+    @property
+    def setup(self) -> str:
+        return self.data.get("name") or (self.data.get("pool") or {}).get("name") or "gtops"
+
+
+@dataclass
+class Prepared:
+    index: int
+    spec: dict
+    task: TaskType
+    name: str
+    view: dict
+    request: dict
+    uploads: list[Upload] = field(default_factory=list)
+    cors_buckets: list[str] = field(default_factory=list)
+    objects: int | None = None
+    sample: list[dict] = field(default_factory=list)
+    reads: list[str] = field(default_factory=list)  # S3 prefixes the execution role reads
+    writes: list[str] = field(default_factory=list)  # S3 prefixes it writes
+    lambdas: list[str] = field(default_factory=list)  # custom Lambda ARNs it invokes
+    local_lambdas: list[LocalLambda] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    template_text: str | None = None  # the worker UI gtops uploads (None: AWS-hosted UI)
+    where: str = ""  # spec file:line of the job, for messages
+
+
+def sha(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def managed_role_name(setup: str, purpose: str = "labeling") -> str:
+    base = re.sub(r"[^\w+=,.@-]", "-", setup)
+    return f"gtops-{base[: 64 - len(purpose) - 7]}-{purpose}"
+
+
+def role_arn(ctx: Context, name: str) -> str:
+    return f"arn:{ctx.partition}:iam::{ctx.account}:role/{name}"
+
+
+def lambda_function_name(setup: str, path: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]", "-", Path(path).stem)
+    base = re.sub(r"[^A-Za-z0-9_-]", "-", setup)
+    name = f"gtops-{base}-{stem}"
+    if len(name) > 64:
+        name = name[:55] + "-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return name
+
+
+def assets_prefix(job: dict) -> str:
+    if job.get("assets"):
+        return job["assets"] if job["assets"].endswith("/") else job["assets"] + "/"
+    bucket, key = s3u.split(job["output"])
+    if not key.strip("/"):  # output at the bucket's root: "<bucket>.gtops" would name another bucket
+        return f"s3://{bucket}/gtops-assets/"
+    return job["output"].rstrip("/") + ".gtops/"
+
+
+def label_file(job: dict) -> dict | None:
+    """The label category configuration file; None for a custom job without labels or instructions."""
+    labels = []
+    for item in job.get("labels") or []:
+        if isinstance(item, dict):
+            entry = {"label": item["label"]}
+            if item.get("short_name"):
+                entry["shortDisplayName"] = item["short_name"]
+            labels.append(entry)
+        else:
+            labels.append({"label": str(item)})
+    instructions = job.get("instructions") or {}
+    if not labels and not instructions:
+        return None
+    body: dict[str, Any] = {"document-version": LABEL_FILE_VERSION, "labels": labels}
+    if instructions:
+        body["instructions"] = {}
+        if instructions.get("short"):
+            body["instructions"]["shortInstruction"] = instructions["short"]
+        if instructions.get("full"):
+            body["instructions"]["fullInstruction"] = instructions["full"]
+    return body
+
+
+def label_names(job: dict) -> list[str]:
+    return [i["label"] if isinstance(i, dict) else str(i) for i in job.get("labels") or []]
+
+
+def builtin_template(task_name: str) -> str:
+    return resources.files("gtops.jobs").joinpath(f"templates/{task_name}.html").read_text(encoding="utf-8")
+
+
+def _raw(text: str) -> str:
+    """Spec text placed into a Liquid template verbatim (never evaluated as Liquid)."""
+    return "{% raw %}" + text.replace("{% endraw %}", "") + "{% endraw %}" if text else ""
+
+
+def render_builtin(job: dict) -> str:
+    """gtops's template for a built-in task type, with the job's header and instructions filled in."""
+    import html
+
+    instructions = job.get("instructions") or {}
+    text = builtin_template(job["task_type"])
+    text = text.replace("@@HEADER@@", _raw(html.escape(job.get("description") or job.get("title") or "")))
+    text = text.replace("@@SHORT@@", _raw(instructions.get("short", "")))
+    return text.replace("@@FULL@@", _raw(instructions.get("full", "")))
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _manifest_bytes(lines: list[dict]) -> bytes:
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+
+
+def _bucket_prefix(uri: str) -> str:
+    """s3://b/a/b/c.jpg -> s3://b/a/b/ (the folder the role must read)."""
+    return uri.rsplit("/", 1)[0] + "/"
+
+
+def _data_locations(lines: list[dict]) -> list[str]:
+    folders = sorted(
+        {
+            _bucket_prefix(v)
+            for line in lines
+            for k, v in line.items()
+            if k == "source-ref" and isinstance(v, str) and v.startswith("s3://")
+        }
+    )
+    # Collapse folders under a common parent so the policy stays short.
+    out: list[str] = []
+    for f in folders:
+        if not any(f.startswith(o) for o in out):
+            out.append(f)
+    return out
+
+
+def _wanted(key: str, media: str) -> bool:
+    low = key.lower()
+    if media == "image":
+        return low.endswith(IMAGE_EXTENSIONS)
+    if media == "text":
+        return low.endswith(TEXT_EXTENSIONS)
+    return not Path(low).name.startswith(".")
+
+
+def _text_lines(body: bytes) -> list[dict]:
+    return [{"source": line.strip()} for line in body.decode("utf-8").splitlines() if line.strip()]
+
+
+class _Input:
+    """The input manifest: where it lives, which files gtops must upload, what the objects are."""
+
+    def __init__(self, ctx: Context, job: dict, tt: TaskType, assets: str, where: str):
+        self.ctx, self.job, self.tt, self.assets, self.where = ctx, job, tt, assets, where
+        self.uploads: list[Upload] = []
+        self.lines: list[dict] | None = None
+        self.warnings: list[str] = []
+        self.uri = ""
+
+    def resolve(self) -> None:
+        source = self.job["input"]
+        if "manifest" in source:
+            self.uri = source["manifest"]
+            self._read_s3_manifest()
+        elif "manifest_file" in source:
+            path = Path(source["manifest_file"])
+            try:
+                body = path.read_bytes()
+            except OSError as err:
+                raise GtopsError(
+                    f"{self.where}: cannot read input.manifest_file {path}: {err.strerror}"
+                ) from None
+            self.lines = self._parse(body, str(path))
+            self._add_manifest(body)
+        elif "s3_prefix" in source:
+            self._from_s3_prefix(source["s3_prefix"])
+        elif "folder" in source:
+            self._from_folder(Path(source["folder"]))
+        else:
+            raise GtopsError(f"{self.where}: input needs one of manifest, manifest_file, s3_prefix, folder")
+
+    def _parse(self, body: bytes, name: str) -> list[dict]:
+        try:
+            lines = s3u.manifest_lines(body)
+        except GtopsError as err:
+            raise GtopsError(f"{self.where}: {name}: {err}") from None
+        for n, line in enumerate(lines, 1):
+            if "source-ref" not in line and "source" not in line:
+                raise GtopsError(f"{self.where}: {name}: line {n} has neither source-ref nor source")
+        if not lines:
+            raise GtopsError(f"{self.where}: the input manifest {name} has no objects")
+        return lines
+
+    def _add_manifest(self, body: bytes) -> None:
+        self.uri = s3u.join(self.assets, f"manifest-{sha(body)[:16]}.manifest")
+        self.uploads.append(Upload(self.uri, body, "input manifest", "application/x-ndjson"))
+
+    def _read_s3_manifest(self) -> None:
+        if self.ctx.s3 is None:
+            return
+        try:
+            body = s3u.read(self.ctx.s3, self.uri)
+        except Exception as err:
+            if s3u.missing(err):
+                self.warnings.append(f"{self.where}: the input manifest {self.uri} does not exist (yet)")
+                return
+            raise
+        self.lines = self._parse(body, self.uri)
+
+    def _from_s3_prefix(self, prefix: str) -> None:
+        if self.ctx.s3 is None:
+            raise GtopsError(f"{self.where}: building a manifest from {prefix} needs S3 access")
+        try:
+            keys = sorted(k for k in s3u.list_keys(self.ctx.s3, prefix) if _wanted(k, self.tt.media))
+        except Exception as err:
+            if s3u.missing(err):
+                raise GtopsError(
+                    f"{self.where}: input.s3_prefix: the bucket of {prefix} does not exist"
+                ) from None
+            raise
+        bucket, _ = s3u.split(prefix)
+        if self.tt.media == "text":
+            lines = []
+            for key in keys:
+                lines += _text_lines(s3u.read(self.ctx.s3, f"s3://{bucket}/{key}"))
+        else:
+            lines = [{"source-ref": f"s3://{bucket}/{key}"} for key in keys]
+        if not lines:
+            kind = {"image": "images", "text": ".txt files"}.get(self.tt.media, "objects")
+            raise GtopsError(f"{self.where}: input.s3_prefix {prefix} holds no {kind} to label")
+        self.lines = lines
+        self._add_manifest(_manifest_bytes(lines))
+
+    def _from_folder(self, folder: Path) -> None:
+        if not folder.is_dir():
+            raise GtopsError(f"{self.where}: input.folder {folder} is not a folder")
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and _wanted(p.name, self.tt.media))
+        if self.tt.media == "text":
+            lines = []
+            for p in files:
+                lines += _text_lines(p.read_bytes())
+        else:
+            bodies = [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in files]
+            digest = sha(b"".join(name.encode() + b"\0" + sha(body).encode() for name, body in bodies))[:16]
+            base = s3u.join(self.assets, f"data/{digest}/")
+            lines = []
+            for name, body in bodies:
+                uri = base + name
+                self.uploads.append(Upload(uri, body, f"data {name}", _content_type(name)))
+                lines.append({"source-ref": uri})
+        if not lines:
+            kind = {"image": "images", "text": ".txt files"}.get(self.tt.media, "files")
+            raise GtopsError(f"{self.where}: input.folder {folder} holds no {kind} to label")
+        self.lines = lines
+        self._add_manifest(_manifest_bytes(lines))
+
+
+def _content_type(name: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _price(amount: float) -> dict:
+    tenths = round(amount * 1000)
+    return {
+        "AmountInUsd": {
+            "Dollars": tenths // 1000,
+            "Cents": (tenths // 10) % 100,
+            "TenthFractionsOfACent": tenths % 10,
+        }
+    }
+
+
+def _amount(price: dict | None) -> float | None:
+    usd = (price or {}).get("AmountInUsd")
+    if not usd:
+        return None
+    return round(
+        usd.get("Dollars", 0) + usd.get("Cents", 0) / 100 + usd.get("TenthFractionsOfACent", 0) / 1000, 3
+    )
+
+
+def tags_of(ctx: Context, job: dict) -> dict[str, str]:
+    tags = {str(k): str(v) for k, v in (ctx.data.get("tags") or {}).items()}
+    tags.update({str(k): str(v) for k, v in (job.get("tags") or {}).items()})
+    tags[OWNER_TAG] = "true"
+    tags[SETUP_TAG] = ctx.setup
+    tags["gtops:job"] = job["name"]
+    return tags
+
+
+def auto_name(base: str, view: dict) -> str:
+    """`relaunch: auto`: the name carries a hash of the configuration, so a changed job gets a new name."""
+    digest = hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{base[:54].rstrip('-')}-{digest}"
+
+
+def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
+    """Everything about one spec job that gtops can know before calling CreateLabelingJob."""
+    where = where or f"jobs[{index}] ({job['name']})"
+    tt = task(job["task_type"])
+    assets = assets_prefix(job)
+    uploads: list[Upload] = []
+
+    # Label categories.
+    label_uri = None
+    body = label_file(job)
+    if body is not None:
+        raw = _json_bytes(body)
+        label_uri = s3u.join(assets, f"labels-{sha(raw)[:16]}.json")
+        uploads.append(Upload(label_uri, raw, "label categories", "application/json"))
+
+    # Worker UI: the user's template, gtops's built-in one, or AWS's hosted UI (NER).
+    ui: dict[str, str]
+    template_text = None
+    if tt.human_task_ui and not job.get("template"):
+        ui = {"HumanTaskUiArn": human_task_ui_arn(ctx.partition, ctx.region, tt.human_task_ui)}
+    else:
+        if job.get("template"):
+            path = Path(job["template"])
+            try:
+                template_text = path.read_text(encoding="utf-8")
+            except OSError as err:
+                raise GtopsError(f"{where}: cannot read template {path}: {err.strerror}") from None
+            raw = template_text.encode()
+            key = f"template-{sha(raw)[:16]}.html"
+        else:
+            template_text = render_builtin(job)
+            raw = template_text.encode()
+            key = f"template-builtin-{tt.name}-{sha(raw)[:16]}.html"
+        uri = s3u.join(assets, key)
+        uploads.append(Upload(uri, raw, "worker UI template", "text/html"))
+        ui = {"UiTemplateS3Uri": uri}
+
+    # Input manifest.
+    source = _Input(ctx, job, tt, assets, where)
+    source.resolve()
+    uploads += source.uploads
+
+    # Lambdas.
+    local: list[LocalLambda] = []
+    if tt.suffix:
+        from gtops.spec.lambdas import builtin_lambda_arns
+
+        arns = builtin_lambda_arns(ctx.region, tt.suffix)
+        if arns is None:
+            raise GtopsError(
+                f"{where}: region {ctx.region} has no built-in Ground Truth Lambdas for {tt.name}; "
+                "use task_type custom with your own lambdas"
+            )
+        pre, acs = arns
+    else:
+        given = job.get("lambdas") or {}
+        resolved = {}
+        for role in ("pre", "consolidation"):
+            value = given.get(role)
+            if not value:
+                raise GtopsError(f"{where}: custom jobs need lambdas.{role}")
+            if value.startswith("arn:"):
+                resolved[role] = value
+            else:
+                fn = lambda_function_name(ctx.setup, value)
+                arn = f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account}:function:{fn}"
+                local.append(LocalLambda(role, value, fn, arn))
+                resolved[role] = arn
+        pre, acs = resolved["pre"], resolved["consolidation"]
+
+    # Who works on it.
+    public = job.get("workforce") == "public"
+    team_arn = public_workteam_arn(ctx.partition, ctx.region) if public else ctx.team_arns.get(job["team"])
+
+    role = job["role"]
+    role = role_arn(ctx, managed_role_name(ctx.setup)) if role == "managed" else role
+
+    human: dict[str, Any] = {
+        "WorkteamArn": team_arn,
+        "UiConfig": ui,
+        "PreHumanTaskLambdaArn": pre,
+        "TaskTitle": job["title"],
+        "TaskDescription": job["description"],
+        "NumberOfHumanWorkersPerDataObject": job["workers_per_object"],
+        "TaskTimeLimitInSeconds": job["task_time_limit"],
+        "TaskAvailabilityLifetimeInSeconds": job["task_availability"],
+        "MaxConcurrentTaskCount": job["max_concurrent_tasks"],
+        "AnnotationConsolidationConfig": {"AnnotationConsolidationLambdaArn": acs},
+    }
+    if job.get("keywords"):
+        human["TaskKeywords"] = list(job["keywords"])
+    if public:
+        human["PublicWorkforceTaskPrice"] = _price(job["price_per_task"])
+
+    input_config: dict[str, Any] = {"DataSource": {"S3DataSource": {"ManifestS3Uri": source.uri}}}
+    if job.get("content_classifiers"):
+        input_config["DataAttributes"] = {"ContentClassifiers": list(job["content_classifiers"])}
+    output: dict[str, Any] = {"S3OutputPath": job["output"]}
+    if job.get("kms_key"):
+        output["KmsKeyId"] = job["kms_key"]
+
+    request: dict[str, Any] = {
+        "LabelingJobName": job["name"],
+        "LabelAttributeName": job["label_attribute"],
+        "InputConfig": input_config,
+        "OutputConfig": output,
+        "RoleArn": role,
+        "HumanTaskConfig": human,
+    }
+    if label_uri:
+        request["LabelCategoryConfigS3Uri"] = label_uri
+    stopping = job.get("stopping") or {}
+    if stopping:
+        request["StoppingConditions"] = {}
+        if "max_human_labeled_objects" in stopping:
+            request["StoppingConditions"]["MaxHumanLabeledObjectCount"] = stopping[
+                "max_human_labeled_objects"
+            ]
+        if "max_percentage_labeled" in stopping:
+            request["StoppingConditions"]["MaxPercentageOfInputDatasetLabeled"] = stopping[
+                "max_percentage_labeled"
+            ]
+
+    names_by_arn = {arn: name for name, arn in ctx.team_arns.items()}
+    view = view_of(request, names_by_arn)
+    if not public:
+        view["team"] = job["team"]  # known by name even before the team exists
+    name = auto_name(job["name"], view) if job.get("relaunch") == "auto" else job["name"]
+    request["LabelingJobName"] = name
+    request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags_of(ctx, job).items())]
+
+    lines = source.lines
+    reads = [assets]
+    if source.uri and not source.uri.startswith(assets):
+        reads.append(source.uri)
+    if lines is not None:
+        reads += [p for p in _data_locations(lines) if not p.startswith(assets)]
+    elif "manifest" in job["input"]:
+        reads.append(_bucket_prefix(source.uri))  # unreadable now: at least the manifest's folder
+    if "s3_prefix" in job["input"] and job["input"]["s3_prefix"] not in reads:
+        reads.append(job["input"]["s3_prefix"])
+    # CORS goes where the images are: the buckets of the manifest's source-refs (the manifest's own
+    # bucket when it cannot be read yet, as the console does).
+    cors: list[str] = []
+    if tt.needs_cors or (tt.media == "any" and any("source-ref" in ln for ln in lines or [])):
+        buckets = _ref_buckets(lines)
+        if lines is None and source.uri:
+            buckets.add(s3u.split(source.uri)[0])
+        if "s3_prefix" in job["input"]:
+            buckets.add(s3u.split(job["input"]["s3_prefix"])[0])
+        cors = sorted(buckets)
+    return Prepared(
+        index=index,
+        spec=job,
+        task=tt,
+        name=name,
+        view=view,
+        request=request,
+        uploads=uploads,
+        cors_buckets=cors,
+        objects=len(lines) if lines is not None else None,
+        sample=(lines or [])[:SAMPLE_SIZE],
+        reads=_dedupe(reads),
+        writes=[job["output"] if job["output"].endswith("/") else job["output"] + "/"],
+        lambdas=[a for a in (pre, acs) if task_of_lambda(a) == "custom"] if not tt.suffix else [],
+        local_lambdas=local,
+        warnings=source.warnings,
+        template_text=template_text,
+        where=where,
+    )
+
+
+def _ref_buckets(lines: list[dict] | None) -> set[str]:
+    return {
+        s3u.split(v)[0]
+        for line in lines or []
+        for k, v in line.items()
+        if k == "source-ref" and isinstance(v, str) and v.startswith("s3://")
+    }
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def view_of(request: dict, team_names: dict[str, str]) -> dict:
+    """A CreateLabelingJob request or a DescribeLabelingJob answer, in the spec's vocabulary."""
+    human = request.get("HumanTaskConfig") or {}
+    ui = human.get("UiConfig") or {}
+    pre = human.get("PreHumanTaskLambdaArn")
+    acs = (human.get("AnnotationConsolidationConfig") or {}).get("AnnotationConsolidationLambdaArn")
+    team_arn = human.get("WorkteamArn") or ""
+    public = ":workteam/public-crowd/" in team_arn
+    template = ui.get("UiTemplateS3Uri")
+    builtin = BUILTIN_KEY.search(template or "")
+    view: dict[str, Any] = {
+        "task_type": task_of_lambda(pre),
+        "workforce": "public" if public else "private",
+        "label_attribute": request.get("LabelAttributeName"),
+        "labels_file": request.get("LabelCategoryConfigS3Uri"),
+        "input": ((request.get("InputConfig") or {}).get("DataSource") or {})
+        .get("S3DataSource", {})
+        .get("ManifestS3Uri"),
+        "output": (request.get("OutputConfig") or {}).get("S3OutputPath"),
+        "role": request.get("RoleArn"),
+        "ui": f"built-in {builtin.group(1)} template" if builtin else template or ui.get("HumanTaskUiArn"),
+        "lambdas": {"pre": pre, "consolidation": acs},
+        "workers_per_object": human.get("NumberOfHumanWorkersPerDataObject"),
+        "task_time_limit": human.get("TaskTimeLimitInSeconds"),
+        "task_availability": human.get("TaskAvailabilityLifetimeInSeconds"),
+        "max_concurrent_tasks": human.get("MaxConcurrentTaskCount"),
+        "title": human.get("TaskTitle"),
+        "description": human.get("TaskDescription"),
+    }
+    if not public:
+        view["team"] = team_names.get(team_arn, team_arn)
+    if human.get("TaskKeywords"):
+        view["keywords"] = list(human["TaskKeywords"])
+    if public:
+        view["price_per_task"] = _amount(human.get("PublicWorkforceTaskPrice"))
+    classifiers = ((request.get("InputConfig") or {}).get("DataAttributes") or {}).get("ContentClassifiers")
+    if classifiers:
+        view["content_classifiers"] = sorted(classifiers)
+    kms = (request.get("OutputConfig") or {}).get("KmsKeyId")
+    if kms:
+        view["kms_key"] = kms
+    stopping = request.get("StoppingConditions") or {}
+    if stopping:
+        view["stopping"] = {
+            k: stopping[a]
+            for k, a in (
+                ("max_human_labeled_objects", "MaxHumanLabeledObjectCount"),
+                ("max_percentage_labeled", "MaxPercentageOfInputDatasetLabeled"),
+            )
+            if a in stopping
+        }
+    return view

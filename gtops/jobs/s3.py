@@ -1,0 +1,123 @@
+"""Small S3 helpers: URIs, listing, reading, and the CORS rule image tasks need."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from gtops.errors import GtopsError
+
+# The rule AWS documents for Ground Truth input buckets (image orientation needs a CORS fetch).
+CORS_RULE: dict[str, Any] = {
+    "AllowedHeaders": [],
+    "AllowedMethods": ["GET"],
+    "AllowedOrigins": ["*"],
+    "ExposeHeaders": ["Access-Control-Allow-Origin"],
+}
+
+
+def split(uri: str) -> tuple[str, str]:
+    """s3://bucket/key -> (bucket, key)."""
+    if not uri.startswith("s3://"):
+        raise GtopsError(f"not an S3 URI: {uri}")
+    bucket, _, key = uri[5:].partition("/")
+    return bucket, key
+
+
+def join(prefix: str, name: str) -> str:
+    return prefix if not name else (prefix if prefix.endswith("/") else prefix + "/") + name
+
+
+def error_code(err: Exception) -> str:
+    return ((getattr(err, "response", None) or {}).get("Error") or {}).get("Code", "")
+
+
+def missing(err: Exception) -> bool:
+    return error_code(err) in ("NoSuchKey", "404", "NoSuchBucket", "NotFound")
+
+
+def read(s3, uri: str) -> bytes:
+    bucket, key = split(uri)
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def exists(s3, uri: str) -> bool:
+    bucket, key = split(uri)
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return True
+    except Exception as err:
+        if missing(err) or error_code(err) in ("403",):
+            return False
+        raise
+
+
+def bucket_exists(s3, bucket: str) -> bool:
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return True
+    except Exception as err:
+        if missing(err) or error_code(err) in ("403", "AccessDenied"):
+            return False
+        raise
+
+
+def list_keys(s3, uri: str) -> Iterator[str]:
+    bucket, prefix = split(uri)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents") or []:
+            if not item["Key"].endswith("/"):
+                yield item["Key"]
+
+
+def manifest_lines(body: bytes) -> list[dict]:
+    """Parse a JSON Lines manifest; a bad line is an error naming its number."""
+    out = []
+    for n, line in enumerate(body.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise GtopsError(f"manifest line {n} is not JSON: {err.msg}") from None
+        if not isinstance(obj, dict):
+            raise GtopsError(f"manifest line {n} is not a JSON object")
+        out.append(obj)
+    return out
+
+
+def cors_rules(s3, bucket: str) -> list[dict]:
+    try:
+        return list(s3.get_bucket_cors(Bucket=bucket).get("CORSRules") or [])
+    except Exception as err:
+        if error_code(err) == "NoSuchCORSConfiguration":
+            return []
+        raise
+
+
+def _norm(rule: dict) -> dict:
+    return {k: sorted(rule.get(k) or []) for k in ("AllowedMethods", "AllowedOrigins", "ExposeHeaders")}
+
+
+def has_gt_rule(rules: list[dict]) -> bool:
+    """True when some rule already allows GET from any origin and exposes what Ground Truth needs."""
+    for rule in rules:
+        r = _norm(rule)
+        if (
+            "GET" in r["AllowedMethods"]
+            and "*" in r["AllowedOrigins"]
+            and "Access-Control-Allow-Origin" in r["ExposeHeaders"]
+        ):
+            return True
+    return False
+
+
+def ensure_cors(s3, bucket: str) -> bool:
+    """Add the Ground Truth rule to the bucket's CORS rules, keeping every existing rule; True if changed."""
+    rules = cors_rules(s3, bucket)
+    if has_gt_rule(rules):
+        return False
+    rule = {"ID": "gtops-ground-truth", **{k: v for k, v in CORS_RULE.items() if v}}
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules + [rule]})
+    return True

@@ -1,0 +1,112 @@
+"""What each spec task type means to Ground Truth: Lambdas, worker UI, data kind, output format.
+
+One table, so plan, preview and results agree on a task type's rules (e.g. `-ref` for segmentation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# AWS-owned accounts that are the same in every region (human task UIs, the public crowd).
+AWS_UI_ACCOUNT = "394669845002"
+
+
+@dataclass(frozen=True)
+class TaskType:
+    name: str  # the spec's task_type
+    suffix: str | None  # AWS's PRE-/ACS- suffix; None for custom (the user's own Lambdas)
+    media: str  # "image", "text" or "any": what the manifest's objects are
+    element: str | None  # crowd element of gtops's built-in template
+    human_task_ui: str | None = None  # AWS-hosted worker UI (no template allowed)
+    output_type: str = ""  # `type` in the output manifest's metadata
+    multi: bool = False  # several labels per object
+
+    @property
+    def needs_cors(self) -> bool:
+        """Workers' browsers fetch images cross-origin (EXIF orientation), so image buckets need CORS."""
+        return self.media == "image"
+
+
+TASKS: dict[str, TaskType] = {
+    t.name: t
+    for t in (
+        TaskType(
+            "bounding_box", "BoundingBox", "image", "crowd-bounding-box", None, "groundtruth/object-detection"
+        ),
+        TaskType(
+            "image_classification",
+            "ImageMultiClass",
+            "image",
+            "crowd-image-classifier",
+            None,
+            "groundtruth/image-classification",
+        ),
+        TaskType(
+            "image_classification_multi",
+            "ImageMultiClassMultiLabel",
+            "image",
+            "crowd-image-classifier-multi-select",
+            None,
+            "groundtruth/image-classification-multilabel",
+            multi=True,
+        ),
+        TaskType(
+            "semantic_segmentation",
+            "SemanticSegmentation",
+            "image",
+            "crowd-semantic-segmentation",
+            None,
+            "groundtruth/semantic-segmentation",
+        ),
+        TaskType(
+            "text_classification",
+            "TextMultiClass",
+            "text",
+            "crowd-classifier",
+            None,
+            "groundtruth/text-classification",
+        ),
+        TaskType(
+            "text_classification_multi",
+            "TextMultiClassMultiLabel",
+            "text",
+            "crowd-classifier-multi-select",
+            None,
+            "groundtruth/text-classification-multilabel",
+            multi=True,
+        ),
+        TaskType(
+            "named_entity_recognition",
+            "NamedEntityRecognition",
+            "text",
+            "crowd-entity-annotation",
+            "NamedEntityRecognition",
+            "groundtruth/text-span",
+        ),
+        TaskType("custom", None, "any", None, None, "groundTruth/custom"),
+    )
+}
+SUFFIX_TO_TASK = {t.suffix: t.name for t in TASKS.values() if t.suffix}
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff")
+TEXT_EXTENSIONS = (".txt",)
+
+
+def task(name: str) -> TaskType:
+    return TASKS[name]
+
+
+def public_workteam_arn(partition: str, region: str) -> str:
+    return f"arn:{partition}:sagemaker:{region}:{AWS_UI_ACCOUNT}:workteam/public-crowd/default"
+
+
+def human_task_ui_arn(partition: str, region: str, ui: str) -> str:
+    return f"arn:{partition}:sagemaker:{region}:{AWS_UI_ACCOUNT}:human-task-ui/{ui}"
+
+
+def task_of_lambda(arn: str | None) -> str:
+    """The spec task type a pre-annotation Lambda ARN selects ('custom' for anything not AWS's)."""
+    name = (arn or "").rsplit(":", 1)[-1]
+    if name.startswith("PRE-"):
+        return SUFFIX_TO_TASK.get(name[4:], "custom")
+    return "custom"

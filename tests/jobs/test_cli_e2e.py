@@ -1,0 +1,171 @@
+"""The example specs with jobs, applied by the real `gtops` command on a sandbox server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from conftest import png
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(url: str, name: str, body: dict) -> dict:
+    req = urllib.request.Request(f"{url}/_gtops/{name}", data=json.dumps(body).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    return json.loads(urllib.request.urlopen(req, timeout=10).read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("jobs-sandbox") / "server.log"
+    env = {**os.environ, "GTOPS_SANDBOX_JOB_SECONDS": "0"}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gtops.sandbox.server", "--port", str(port)],
+            stdout=out,
+            stderr=out,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_gtops/health", timeout=1).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(f"sandbox did not start: {log.read_text()}") from None
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def env(server, tmp_path):
+    _post(server, "reset", {})
+    _post(server, "config", {"latency_ms": 0, "quotas": False, "fault_rate": 0, "targets": []})
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTOPS_"))}
+    base.update(
+        AWS_ENDPOINT_URL=server,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
+        NO_COLOR="1",
+    )
+    # The examples' data bucket, as a user would have it.
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.create_bucket(Bucket="gtops-demo-data")
+    for i in range(3):
+        s3.put_object(Bucket="gtops-demo-data", Key=f"data/animal/animal-{i}.png", Body=png(8, 6))
+    return base
+
+
+def gtops(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "gtops", *args], env=env, capture_output=True, text=True, timeout=300, cwd=REPO
+    )
+
+
+def sm(env: dict, region: str):
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_birds_example_applies_completes_and_exports_coco(env, server, tmp_path):
+    from pycocotools.coco import COCO
+
+    done = gtops(env, "apply", "specs/birds", "--auto-approve")
+    assert done.returncode == 0, done.stderr + done.stdout
+    client = sm(env, "eu-central-1")
+    names = {j["LabelingJobName"] for j in client.list_labeling_jobs()["LabelingJobSummaryList"]}
+    assert names == {
+        "ground-truth-class-demo",
+        "ground-truth-od-demo",
+        "ground-truth-od-demo-2workers",
+        "ground-truth-od-demo-public",
+        "ground-truth-seg-demo",
+    }
+    seg = client.describe_labeling_job(LabelingJobName="ground-truth-seg-demo")
+    assert seg["LabelAttributeName"] == "ground-truth-seg-demo-ref"
+    assert seg["HumanTaskConfig"]["PreHumanTaskLambdaArn"] == (
+        "arn:aws:lambda:eu-central-1:203001061592:function:PRE-SemanticSegmentation"
+    )
+    again = gtops(env, "plan", "specs/birds", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr  # applied jobs plan as no-ops
+
+    assert _post(server, "advance", {"steps": 10})
+    status = gtops(env, "status", "specs/birds", "--format", "json")
+    assert status.returncode == 0
+    rows = json.loads(status.stdout)["jobs"]
+    assert [r["status"] for r in rows] == ["Completed"] * 5
+    assert all(r["labeled"] + r["failed"] == 5 for r in rows)
+
+    summary = gtops(env, "results", "ground-truth-od-demo-2workers", "specs/birds", "--format", "json")
+    assert summary.returncode == 0, summary.stderr
+    body = json.loads(summary.stdout)["summary"]
+    coco_file = tmp_path / "birds.json"
+    export = gtops(
+        env, "results", "ground-truth-od-demo-2workers", "specs/birds", "-f", "coco", "-o", str(coco_file)
+    )
+    assert export.returncode == 0, export.stderr
+    coco = COCO(str(coco_file))
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["Bird"]
+    assert len(coco.getAnnIds()) == body["classes"].get("Bird", 0)
+    assert len(coco.getImgIds()) == body["labeled"]
+
+
+def test_custom_example_deploys_lambdas_and_previews(env, tmp_path):
+    done = gtops(env, "apply", "specs/custom-eye-nose", "--auto-approve")
+    assert done.returncode == 0, done.stderr + done.stdout
+    job = sm(env, "us-east-1").describe_labeling_job(LabelingJobName="custom-job-eye-nose")
+    pre = job["HumanTaskConfig"]["PreHumanTaskLambdaArn"]
+    assert pre.endswith(":function:gtops-custom-eye-nose-ground_truth_preprocess")
+    lam = boto3.client(
+        "lambda",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    assert (
+        lam.get_function(FunctionName=pre)["Configuration"]["Handler"]
+        == "ground_truth_preprocess.lambda_handler"
+    )
+    out = tmp_path / "custom.html"
+    shown = gtops(
+        env, "preview", "custom-job-eye-nose", "specs/custom-eye-nose", "--out", str(out), "-n", "2"
+    )
+    assert shown.returncode == 0, shown.stderr
+    page = out.read_text()
+    assert page.count('<section class="gtops-task">') == 2
+    assert "data:image/png;base64," in page  # grant_read_access read the object from the sandbox's S3

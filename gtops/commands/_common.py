@@ -76,13 +76,39 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json", "markdown
     return fmt
 
 
-def endpoint_for(s: Settings) -> str | None:
-    """Resolve --sandbox to a running sandbox's URL, starting one in the background if needed."""
-    if s.sandbox:
-        from gtops.sandbox.launcher import ensure_running
+def endpoint_for(s: Settings, spec=None) -> str | None:
+    """Resolve --sandbox to a running sandbox's URL, starting one in the background if needed.
 
-        return ensure_running(s.sandbox_port, quiet=True)
+    In the sandbox only, the S3 buckets a spec names are created when missing (on AWS they must already
+    exist), so the examples run on a fresh sandbox; each bucket created is said on stderr.
+    """
+    if s.sandbox:
+        from gtops.sandbox.launcher import ensure_running, seed_buckets
+
+        url = ensure_running(s.sandbox_port, quiet=True)
+        if spec is not None:
+            region = s.region or spec.data.get("region") or "us-east-1"
+            for bucket in seed_buckets(url, spec_buckets(spec.data), region):
+                stderr(f"sandbox: created S3 bucket {bucket} (on AWS it must already exist)")
+        return url
     return s.effective_endpoint()
+
+
+def spec_buckets(data: dict) -> set[str]:
+    """Buckets a spec reads or writes: job inputs, outputs and assets, and the lock bucket."""
+    uris = [(data.get("lock") or {}).get("bucket")]
+    for job in data.get("jobs") or []:
+        uris += [job.get("output"), job.get("assets")]
+        uris += [v for v in (job.get("input") or {}).values() if isinstance(v, str)]
+    out = set()
+    for uri in uris:
+        if not uri:
+            continue
+        if uri.startswith("s3://"):
+            out.add(uri[5:].split("/", 1)[0])
+        elif "://" not in uri and "/" not in uri:
+            out.add(uri)  # a bare bucket name (lock.bucket)
+    return out
 
 
 def stderr(message: str) -> None:

@@ -204,3 +204,23 @@ def status(port: int) -> dict[str, Any]:
         "config": call(port, "/_gtops/config"),
         "stats": call(port, "/_gtops/stats"),
     }
+
+
+def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]:
+    """Create the missing S3 buckets among `buckets` in the sandbox; returns those it created."""
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=SANDBOX_ACCESS_KEY,
+        aws_secret_access_key=SANDBOX_SECRET_KEY,
+    )
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    created = []
+    for bucket in sorted(buckets - existing):
+        kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=bucket, **kwargs)
+        created.append(bucket)
+    return created

@@ -220,7 +220,8 @@ def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     created = []
     for bucket in sorted(buckets - existing):
-        kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        where = {"LocationConstraint": region}
+        kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": where}
         s3.create_bucket(Bucket=bucket, **kwargs)
         created.append(bucket)
     return created

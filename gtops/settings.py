@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-DEFAULT_SANDBOX_PORT = 5150
+DEFAULT_SANDBOX_PORT = int(os.environ.get("GTOPS_SANDBOX_PORT") or 5150)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,199 @@
-"""Placeholder: this module's commands are being built."""
+"""`gtops drift`, `gtops destroy`, `gtops export` and `gtops unlock`: the commands pipelines run around
+plan and apply (saved plans and locking live in `plan`/`apply`)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from gtops.commands._common import (
+    EndpointOpt,
+    FormatOpt,
+    NoColorOpt,
+    PathsArg,
+    ProfileOpt,
+    RegionOpt,
+    SandboxOpt,
+    VarOpt,
+    VerboseOpt,
+    check_format,
+    endpoint_for,
+    settings,
+    stderr,
+)
+from gtops.commands.plan_cmds import (
+    AutoApproveOpt,
+    ForceOpt,
+    LockTimeoutOpt,
+    StatsOpt,
+    TargetOpt,
+    _color,
+    _connect,
+    _targets,
+    confirm,
+)
+
+
+def drift(
+    ctx: typer.Context,
+    paths: PathsArg = None,
+    var: VarOpt = None,
+    fmt: FormatOpt = "text",
+    target: TargetOpt = None,
+    stats: StatsOpt = False,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
+    sandbox: SandboxOpt = False,
+    verbose: VerboseOpt = 0,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Report what changed outside gtops, field by field; changes nothing. Exit 0 none, 2 drift, 1 error."""
+    from gtops.aws import translated_errors
+    from gtops.engine import compute
+    from gtops.gitops.drift import drift_plan
+    from gtops.render import render
+
+    check_format(fmt)
+    targets = _targets(target)
+    s, spec, aws, endpoint = _connect(
+        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
+    )
+    with translated_errors(endpoint):
+        planned = compute(spec, aws, targets)
+        plan = drift_plan(planned)
+    render(plan, fmt, sys.stdout, color=_color(s, sys.stdout), drift=True)
+    if stats:
+        stderr(aws.stats.report())
+    if not plan.empty:
+        raise typer.Exit(2)
+
+
+def destroy(
+    ctx: typer.Context,
+    paths: PathsArg = None,
+    var: VarOpt = None,
+    auto_approve: AutoApproveOpt = False,
+    force: ForceOpt = False,
+    target: TargetOpt = None,
+    lock_timeout: LockTimeoutOpt = "0s",
+    stats: StatsOpt = False,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
+    sandbox: SandboxOpt = False,
+    verbose: VerboseOpt = 0,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Delete what the spec owns, in reverse dependency order, after showing the plan and asking."""
+    from gtops.aws import translated_errors
+    from gtops.engine import apply as run_apply
+    from gtops.engine import check_safety
+    from gtops.errors import ApplyFailed
+    from gtops.gitops.destroy import check_gone, destroy_plan, refuse_empty_spec
+    from gtops.gitops.lock import held, parse_timeout
+    from gtops.gitops.planfile import new_plan_id
+    from gtops.render import render
+
+    timeout = parse_timeout(lock_timeout)
+    targets = _targets(target)
+    s, spec, aws, endpoint = _connect(
+        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
+    )
+    refuse_empty_spec(spec)
+    with translated_errors(endpoint), held(aws, spec.data, "destroy", new_plan_id(), timeout, stderr):
+        planned = destroy_plan(spec, aws, targets)
+        render(planned.plan, "text", sys.stdout, color=_color(s, sys.stdout))
+        if planned.plan.empty:
+            return
+        check_safety(planned.plan, force)
+        confirm(auto_approve, "destroy", "Do you really want to destroy these resources? There is no undo.")
+        report = run_apply(planned, log=stderr)
+        if report.ok:
+            check_gone(planned)
+    if stats:
+        stderr(aws.stats.report())
+    print(report.summary().replace("Apply complete!", "Destroy complete!"))
+    if not report.ok:
+        raise ApplyFailed(f"{len(report.failed)} step(s) failed, {len(report.skipped)} skipped (see above)")
+
+
+def export(
+    ctx: typer.Context,
+    pool: Annotated[str | None, typer.Option("--pool", help="The user pool's name.")] = None,
+    pool_id: Annotated[str | None, typer.Option("--pool-id", help="The user pool's id.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Setup name (default: the pool's).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write <name>.yaml (and workers.csv, UI templates) here.")
+    ] = None,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
+    sandbox: SandboxOpt = False,
+    verbose: VerboseOpt = 0,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Write a spec describing a live setup (default: the region's workforce and its pool), to adopt it."""
+    from gtops.aws import Aws, translated_errors
+    from gtops.gitops.export import export_setup, write
+
+    s = settings(ctx, region, profile, endpoint_url, sandbox, verbose, no_color)
+    endpoint = endpoint_for(s)
+    aws = Aws(s, s.region, endpoint)
+    with translated_errors(endpoint):
+        exported = export_setup(aws, pool, pool_id, name, csv_name="workers.csv" if out else None)
+    written = write(exported, f"{aws.region}, pool {exported.data['pool']['name']}", out)
+    for path in written:
+        stderr(f"Wrote {path}")
+    for note in exported.notes:
+        stderr(f"Note: {note}")
+    if written:
+        stderr(f"Next: gtops validate {written[0]} && gtops plan {written[0]}")
+
+
+def unlock(
+    ctx: typer.Context,
+    paths: PathsArg = None,
+    var: VarOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Remove the lock without asking.")] = False,
+    auto_approve: AutoApproveOpt = False,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
+    sandbox: SandboxOpt = False,
+    verbose: VerboseOpt = 0,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Remove a lock left behind by a run that died (shows who held it, and asks first)."""
+    from gtops.aws import translated_errors
+    from gtops.errors import GtopsError
+    from gtops.gitops.lock import FileLock, lock_for
+
+    s, spec, aws, endpoint = _connect(
+        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
+    )
+    with translated_errors(endpoint):
+        lock = lock_for(aws, spec.data)
+        holder = lock.read()
+        if holder is None:
+            print(f"No lock is held ({lock.where}).")
+            return
+        if isinstance(lock, FileLock):
+            raise GtopsError(
+                f"the local lock {lock.where} is held by {holder.describe()}, a process still running; "
+                "a local lock ends with its process, so stop that process instead"
+            )
+        print(f"Lock {lock.where} is held by {holder.describe()}.")
+        confirm(force or auto_approve, "unlock", "Remove it? Only do this if that run is gone.")
+        lock.force_release()
+    print(f"Removed the lock {lock.where}.")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("drift")(drift)
+    app.command("destroy")(destroy)
+    app.command("export")(export)
+    app.command("unlock")(unlock)

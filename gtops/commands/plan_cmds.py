@@ -1,8 +1,9 @@
-"""`gtops plan` and `gtops apply`."""
+"""`gtops plan` and `gtops apply` (spec paths, or a saved plan file), with targeting and locking."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,25 +41,76 @@ AutoApproveOpt = Annotated[
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Allow destructive or risky changes the plan marks as needing it.")
 ]
-
-
-def _prepare(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color):
-    from gtops.engine import compute, connect
-    from gtops.spec import load_spec
-
-    s = settings(ctx, region, profile, endpoint_url, sandbox, verbose, no_color)
-    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var))
-    endpoint = endpoint_for(s)
-    aws = connect(s, spec, endpoint)
-    from gtops.aws import translated_errors
-
-    with translated_errors(endpoint):
-        planned = compute(spec, aws)
-    return s, planned
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        help="Only this resource (kind.name, e.g. sagemaker_workteam.test2) and what it needs. Repeatable.",
+    ),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Also save the plan here, for `gtops apply FILE` (JSON, no secrets)."),
+]
+LockTimeoutOpt = Annotated[
+    str,
+    typer.Option(
+        "--lock-timeout", help="How long to wait for another run's lock: 0s (fail at once), 30s, 5m..."
+    ),
+]
 
 
 def _color(s, stream) -> bool:
     return s.color and stream.isatty()
+
+
+def _targets(target: list[str] | None):
+    from gtops.gitops.target import parse_targets, warning
+
+    targets = parse_targets(target)
+    if targets:
+        stderr(f"Warning: {warning(targets)}")
+    return targets
+
+
+def _connect(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color):
+    from gtops.engine import connect
+    from gtops.spec import load_spec
+
+    s = settings(ctx, region, profile, endpoint_url, sandbox, verbose, no_color)
+    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var))
+    endpoint = endpoint_for(s, spec)
+    return s, spec, connect(s, spec, endpoint), endpoint
+
+
+def _prepare(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color, targets=None):
+    from gtops.aws import translated_errors
+    from gtops.engine import compute
+
+    s, spec, aws, endpoint = _connect(
+        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
+    )
+    with translated_errors(endpoint):
+        planned = compute(spec, aws, targets)
+    return s, planned
+
+
+def confirm(
+    auto_approve: bool, verb: str = "apply", question: str = "Do you want to perform these actions?"
+) -> None:
+    """Terraform's prompt: only 'yes' goes ahead; without a terminal, --auto-approve is required."""
+    from gtops.errors import GtopsError
+
+    if auto_approve:
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise GtopsError(
+            f"refusing to {verb} without a terminal to confirm on; pass --auto-approve to {verb}"
+        )
+    stderr(f"\n{question} Only 'yes' will be accepted.")
+    answer = typer.prompt("  Enter a value", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        raise GtopsError(f"{verb} cancelled")
 
 
 def plan(
@@ -67,6 +119,8 @@ def plan(
     var: VarOpt = None,
     fmt: FormatOpt = "text",
     detailed_exitcode: DetailedOpt = False,
+    out: OutOpt = None,
+    target: TargetOpt = None,
     stats: StatsOpt = False,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
@@ -75,24 +129,59 @@ def plan(
     verbose: VerboseOpt = 0,
     no_color: NoColorOpt = False,
 ) -> None:
-    """Show what apply would change; never changes anything."""
+    """Show what apply would change; never changes anything. --out saves it for `gtops apply FILE`."""
     from gtops.render import render
 
     check_format(fmt)
-    s, planned = _prepare(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color)
+    targets = _targets(target)
+    s, planned = _prepare(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color, targets)
     render(planned.plan, fmt, sys.stdout, color=_color(s, sys.stdout))
+    if out is not None:
+        from gtops.gitops import planfile
+
+        document = planfile.build(planned, default_paths(paths), parse_vars(var), targets)
+        planfile.write(document, out)
+        stderr(
+            f"Saved the plan to {out} (plan {document['plan_id']}). Apply exactly it with: gtops apply {out}"
+        )
     if stats:
         stderr(planned.aws.stats.report())
     if detailed_exitcode and not planned.plan.empty:
         raise typer.Exit(2)
 
 
+def _run(planned, s, targets, plan_id: str, stats: bool) -> None:
+    """Apply a computed plan, verify AWS now matches, and mark the setup with the plan id."""
+    from gtops.engine import apply as run_apply
+    from gtops.engine import verify
+    from gtops.errors import ApplyFailed
+    from gtops.gitops.planfile import record_applied
+
+    report = run_apply(planned, log=stderr)
+    try:
+        if report.ok:
+            verify(planned.spec, planned.aws, targets)
+    finally:
+        if report.done:  # whatever was applied makes older saved plans stale
+            record_applied(planned, plan_id)
+    if stats:
+        stderr(planned.aws.stats.report())
+    print(report.summary())
+    if not report.ok:
+        raise ApplyFailed(f"{len(report.failed)} step(s) failed, {len(report.skipped)} skipped (see above)")
+
+
 def apply(
     ctx: typer.Context,
-    paths: PathsArg = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Spec files or folders, or one plan file saved by `gtops plan --out`."),
+    ] = None,
     var: VarOpt = None,
     auto_approve: AutoApproveOpt = False,
     force: ForceOpt = False,
+    target: TargetOpt = None,
+    lock_timeout: LockTimeoutOpt = "0s",
     stats: StatsOpt = False,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
@@ -103,35 +192,104 @@ def apply(
 ) -> None:
     """Plan, ask for confirmation, apply in dependency order, then verify AWS matches the spec."""
     from gtops.aws import translated_errors
-    from gtops.engine import apply as run_apply
-    from gtops.engine import check_safety, verify
-    from gtops.errors import ApplyFailed, GtopsError
+    from gtops.engine import check_safety, compute
+    from gtops.gitops.lock import held, parse_timeout
+    from gtops.gitops.planfile import new_plan_id, plan_file_arg
     from gtops.render import render
 
-    s, planned = _prepare(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color)
-    render(planned.plan, "text", sys.stdout, color=_color(s, sys.stdout))
-    if planned.plan.empty:
+    timeout = parse_timeout(lock_timeout)
+    saved = plan_file_arg(paths)
+    if saved is not None:
+        _apply_saved(
+            ctx, saved, var, auto_approve, force, target, timeout, stats,
+            region, profile, endpoint_url, sandbox, verbose, no_color,
+        )  # fmt: skip
         return
-    check_safety(planned.plan, force)
-    if not auto_approve:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise GtopsError(
-                "refusing to apply without a terminal to confirm on; pass --auto-approve to apply"
+    targets = _targets(target)
+    s, spec, aws, endpoint = _connect(
+        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
+    )
+    plan_id = new_plan_id()
+    with translated_errors(endpoint), held(aws, spec.data, "apply", plan_id, timeout, stderr):
+        planned = compute(spec, aws, targets)
+        render(planned.plan, "text", sys.stdout, color=_color(s, sys.stdout))
+        if planned.plan.empty:
+            return
+        check_safety(planned.plan, force)
+        confirm(auto_approve)
+        _run(planned, s, targets, plan_id, stats)
+
+
+def _apply_saved(
+    ctx, path, var, auto_approve, force, target, timeout, stats,
+    region, profile, endpoint_url, sandbox, verbose, no_color,
+) -> None:  # fmt: skip
+    """Apply a saved plan only if nothing it was computed from has moved, and only once."""
+    from gtops.aws import translated_errors
+    from gtops.engine import check_safety, compute, connect
+    from gtops.errors import GtopsError
+    from gtops.gitops import planfile
+    from gtops.gitops.lock import held
+    from gtops.gitops.planfile import StalePlan
+    from gtops.gitops.target import parse_targets, warning
+    from gtops.render import render
+    from gtops.render.json import plan_document
+    from gtops.spec import load_spec
+
+    if target:
+        raise GtopsError(
+            "--target cannot be combined with a plan file: the plan file records its own targets"
+        )
+    doc = planfile.load(path)
+    if region and region != doc["region"]:
+        raise GtopsError(f"the plan was made for region {doc['region']}, not {region}")
+    s = settings(ctx, doc["region"], profile, endpoint_url, sandbox, verbose, no_color)
+    cli_vars = planfile.plan_vars(doc, parse_vars(var))
+    spec = load_spec([Path(p) for p in doc["spec"]["paths"]], cli_vars=cli_vars)
+    moved = planfile.spec_problems(doc, spec)
+    if moved:
+        raise StalePlan(
+            f"the spec changed since plan {doc['plan_id']} was made: {', '.join(moved)}. "
+            "Make and review a new plan."
+        )
+    targets = parse_targets(doc.get("targets"))
+    if targets:
+        stderr(f"Warning: {warning(targets)}")
+    endpoint = endpoint_for(s, spec)
+    aws = connect(s, spec, endpoint)
+    with translated_errors(endpoint), held(aws, spec.data, "apply", doc["plan_id"], timeout, stderr):
+        planned = compute(spec, aws, targets)
+        if doc.get("account") and planned.plan.account and doc["account"] != planned.plan.account:
+            raise StalePlan(f"the plan was made in account {doc['account']}, not {planned.plan.account}")
+        last = planfile.last_applied(planned)
+        if last == doc["plan_id"]:
+            raise StalePlan(
+                f"plan {doc['plan_id']} ({path}) has already been applied; a saved plan applies once. "
+                "Make a new plan."
             )
-        stderr("\nDo you want to perform these actions? Only 'yes' will be accepted.")
-        answer = typer.prompt("  Enter a value", default="", show_default=False, err=True)
-        if answer.strip() != "yes":
-            raise GtopsError("apply cancelled")
-    endpoint = planned.aws.endpoint_url
-    with translated_errors(endpoint):
-        report = run_apply(planned, log=stderr)
-        if report.ok:
-            verify(planned.spec, planned.aws)
-    if stats:
-        stderr(planned.aws.stats.report())
-    print(report.summary())
-    if not report.ok:
-        raise ApplyFailed(f"{len(report.failed)} step(s) failed, {len(report.skipped)} skipped (see above)")
+        if last != doc.get("previous_plan"):
+            raise StalePlan(
+                f"another apply (plan {last}) has run since plan {doc['plan_id']} was made. Make a new plan."
+            )
+        live = planfile.live_problems(doc, planned)
+        if live:
+            raise StalePlan(
+                f"AWS changed since plan {doc['plan_id']} was made: {'; '.join(live)}. "
+                "Make and review a new plan."
+            )
+        now_doc = plan_document(planned.plan)
+        if planfile.checksum(now_doc) != doc["checksum"]:
+            differ = planfile.changed_addresses(doc, now_doc)
+            raise StalePlan(
+                f"plan {doc['plan_id']} no longer matches what apply would do: {', '.join(differ)}. "
+                "Make and review a new plan."
+            )
+        render(planned.plan, "text", sys.stdout, color=_color(s, sys.stdout))
+        if planned.plan.empty:
+            return
+        check_safety(planned.plan, force)
+        confirm(auto_approve)
+        _run(planned, s, targets, doc["plan_id"], stats)
 
 
 def register(app: typer.Typer) -> None:

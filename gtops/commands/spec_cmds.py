@@ -45,10 +45,21 @@ def validate(
         return
     data = spec.data
     spec_files = [f for f in spec.files if f.suffix in (".yaml", ".yml")] or spec.files
-    typer.echo(
-        f"{len(spec_files)} file(s) valid: setup '{data['name']}' ({len(data['groups'])} groups, "
-        f"{len(data['teams'])} teams, {len(data['members']['workers'])} workers, {len(data['jobs'])} jobs)"
+    workers = (data.get("members") or {}).get("workers") or []
+    counts = ", ".join(
+        _count(n, word)
+        for n, word in (
+            (len(data["groups"]), "group"),
+            (len(data["teams"]), "team"),
+            (len(workers), "worker"),
+            (len(data["jobs"]), "job"),
+        )
     )
+    typer.echo(f"{_count(len(spec_files), 'file')} valid: setup '{data['name']}' ({counts})")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def schema() -> None:

@@ -113,7 +113,17 @@ def normalize(raw: dict[str, Any], locations: Locations) -> dict[str, Any]:
         team.setdefault("description", f"{team['name']} work team")
         team.setdefault("notifications", has_topic)
 
-    members = data.setdefault("members", {})
+    # No `members` section means the roster is not managed at all (not "an empty roster").
+    members = data["members"] if isinstance(data.get("members"), dict) else None
+    if members is not None:
+        _members(members, locations)
+
+    for i, job in dicts(data["jobs"]):
+        _job(i, job, locations)
+    return data
+
+
+def _members(members: dict, locations: Locations) -> None:
     members.setdefault("invitation", "email")
     members["workers"] = [
         {
@@ -132,10 +142,6 @@ def normalize(raw: dict[str, Any], locations: Locations) -> dict[str, Any]:
         members["csv"] = [
             str(resolve_file(locations, ("members", "csv", i), v)) for i, v in enumerate(csv_value)
         ]
-
-    for i, job in dicts(data["jobs"]):
-        _job(i, job, locations)
-    return data
 
 
 def _job(i: int, job: dict[str, Any], locations: Locations) -> None:

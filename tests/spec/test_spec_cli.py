@@ -29,7 +29,7 @@ def test_validate_summarises_a_valid_setup() -> None:
     result = gtops("validate", "specs/trains-and-cars")
     assert result.returncode == 0, result.stderr
     assert (
-        result.stdout == "3 file(s) valid: setup 'trains-and-cars' (1 groups, 1 teams, 5 workers, 1 jobs)\n"
+        result.stdout == "3 files valid: setup 'trains-and-cars' (1 group, 1 team, 5 workers, 1 job)\n"
     )
 
 
@@ -78,7 +78,7 @@ def test_validate_defaults_to_the_current_folder(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("name: here\npool: {name: p}\n")
     result = gtops("validate", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("1 file(s) valid: setup 'here'")
+    assert result.stdout.startswith("1 file valid: setup 'here'")
 
 
 def test_schema_command_prints_the_schema() -> None:

@@ -76,7 +76,7 @@ def test_minimal_spec_gets_only_the_agreed_defaults(tmp_path: Path) -> None:
     assert data["teams"] == [
         {"name": "t1", "groups": ["g1"], "description": "t1 work team", "notifications": False}
     ]
-    assert data["members"] == {"invitation": "email", "workers": []}
+    assert "members" not in data  # no section: the roster is not managed
     assert data["prune"] == {"members": False, "jobs": False, "groups": False, "teams": False}
     assert data["safety"] == {"max_worker_change": 0.3, "min_workers": 10}
     for absent in ("workforce", "domain", "notifications", "tags", "lock", "vars"):

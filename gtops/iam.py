@@ -1,0 +1,734 @@
+"""Least privilege: the IAM policy a pipeline role needs to plan and apply one spec.
+
+`USES` is the inventory of every AWS operation gtops calls, one row per code path, with the resource it
+touches and the part of the spec that makes gtops call it. The policy is built from that table only, so a
+new call that is not listed here is denied in a pipeline using the generated policy. The tests keep the table
+honest: they scan gtops's source for operations missing from it, check that each row's code path exists, and
+run real applies, recording every call, to check the policy allows each one.
+
+Resources are scoped where AWS allows it. Some operations accept only "*" (listing, CreateUserPool,
+DescribeUserPoolDomain, Search...). A pool's id is unknown until it exists, so the pool is scoped to the
+account and region (`userpool/*`) unless `pool.id` pins it. Deletes of things that left the spec (prune,
+destroy) are scoped by the `gtops:setup` ownership tag where the service supports tag conditions.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from gtops.errors import GtopsError
+from gtops.model import SETUP_TAG
+
+PLAN, APPLY, DESTROY = "plan", "apply", "destroy"
+ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
+SAGEMAKER = "sagemaker.amazonaws.com"
+LAMBDA = "lambda.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class Use:
+    """Operations one code path calls on one service."""
+
+    where: str  # "module:function" in gtops (checked by the tests)
+    service: str  # botocore service name
+    operations: tuple[str, ...]
+    scope: str  # which resources: a key of _SCOPES
+    when: str = "always"  # which spec feature needs it: a key of _NEEDS
+    # plan: plan and drift (and so apply) need it; apply: apply only; destroy: prune, replacements, destroy
+    mode: str = PLAN
+
+
+USES: tuple[Use, ...] = (
+    # --- the account ---------------------------------------------------------------------------------------
+    Use("gtops.aws:Aws.account", "sts", ("GetCallerIdentity",), "any"),
+    # --- live readers: plan, drift, apply's verify ---------------------------------------------------------
+    Use("gtops.live.sns:read_topic", "sns", ("GetTopicAttributes", "ListTagsForResource"), "topic", "topic"),
+    Use("gtops.live.cognito:find_pool_id", "cognito-idp", ("ListUserPools",), "any", "pool"),
+    Use("gtops.live.cognito:find_pool_id", "cognito-idp", ("DescribeUserPool",), "pool", "pool"),
+    Use(
+        "gtops.live.cognito:read_pool_stack",
+        "cognito-idp",
+        ("DescribeUserPool", "ListGroups"),
+        "pool",
+        "pool",
+    ),
+    Use(
+        "gtops.live.cognito:read_client",
+        "cognito-idp",
+        ("ListUserPoolClients", "DescribeUserPoolClient"),
+        "pool",
+        "client",
+    ),
+    Use(
+        "gtops.live.sagemaker:read_workforce_and_teams",
+        "sagemaker",
+        ("ListWorkforces", "ListWorkteams"),
+        "any",
+        "workforce_or_teams",
+    ),
+    # The reader lists every team in the region and reads each one's tags.
+    Use(
+        "gtops.live.sagemaker:_tags",
+        "sagemaker",
+        ("ListTags",),
+        "workforce_and_all_teams",
+        "workforce_or_teams",
+    ),
+    Use("gtops.members.read:list_users", "cognito-idp", ("ListUsers",), "pool", "members"),
+    Use("gtops.members.read:group_members", "cognito-idp", ("ListUsersInGroup",), "pool", "members"),
+    Use(
+        "gtops.members.read:email_subscriptions",
+        "sns",
+        ("ListSubscriptionsByTopic",),
+        "topic",
+        "members_topic",
+    ),
+    # Jobs: gtops finds this setup's jobs (and names taken in any case) among all the region's jobs.
+    Use("gtops.jobs.live:list_jobs", "sagemaker", ("ListLabelingJobs",), "any", "jobs"),
+    Use("gtops.jobs.live:describe", "sagemaker", ("DescribeLabelingJob",), "all_jobs", "jobs"),
+    Use("gtops.jobs.prepare:_Input._read_s3_manifest", "s3", ("GetObject",), "job_inputs", "jobs"),
+    Use(
+        "gtops.jobs.prepare:_Input._from_s3_prefix",
+        "s3",
+        ("ListObjectsV2", "GetObject"),
+        "job_inputs",
+        "jobs",
+    ),
+    Use("gtops.jobs.plan:plan_jobs", "s3", ("HeadBucket",), "job_buckets", "jobs"),
+    Use("gtops.jobs.plan:plan_jobs", "s3", ("GetObject",), "job_assets", "jobs"),
+    Use("gtops.jobs.s3:cors_rules", "s3", ("GetBucketCors",), "cors_buckets", "jobs"),
+    Use("gtops.jobs.live:get_role", "iam", ("GetRole", "GetRolePolicy"), "managed_roles", "managed_roles"),
+    Use("gtops.jobs.live:get_function", "lambda", ("GetFunction",), "functions", "lambdas"),
+    # --- apply -------------------------------------------------------------------------------------------
+    Use("gtops.gitops.lock:S3Lock", "s3", ("GetObject",), "lock", "lock", APPLY),
+    Use("gtops.gitops.lock:S3Lock", "s3", ("PutObject", "DeleteObject"), "lock", "lock", APPLY),
+    Use("gtops.gitops.planfile:record_applied", "cognito-idp", ("DescribeUserPool",), "pool", "pool", APPLY),
+    Use("gtops.gitops.planfile:record_applied", "cognito-idp", ("TagResource",), "pool", "pool", APPLY),
+    Use(
+        "gtops.apply.steps:topic_apply",
+        "sns",
+        ("CreateTopic", "TagResource", "SetTopicAttributes"),
+        "topic",
+        "managed_topic",
+        APPLY,
+    ),
+    Use("gtops.apply.steps:topic_apply", "sns", ("GetTopicAttributes",), "topic", "topic", APPLY),
+    Use("gtops.apply.steps:topic_apply", "sns", ("SetTopicAttributes",), "topic", "topic", APPLY),
+    Use("gtops.apply.steps:pool_create", "cognito-idp", ("CreateUserPool",), "any", "pool", APPLY),
+    Use("gtops.apply.steps:pool_create", "cognito-idp", ("TagResource",), "pool", "pool", APPLY),
+    Use("gtops.apply.steps:pool_update", "cognito-idp", ("DescribeUserPool",), "pool", "pool", APPLY),
+    Use("gtops.apply.steps:pool_update", "cognito-idp", ("UpdateUserPool",), "pool", "pool", APPLY),
+    Use("gtops.apply.steps:invitation_apply", "cognito-idp", ("UpdateUserPool",), "pool", "pool", APPLY),
+    Use("gtops.apply.steps:group_apply", "cognito-idp", ("GetGroup",), "pool", "groups", APPLY),
+    Use(
+        "gtops.apply.steps:group_apply",
+        "cognito-idp",
+        ("CreateGroup", "UpdateGroup"),
+        "pool",
+        "groups",
+        APPLY,
+    ),
+    Use("gtops.apply.steps:_find_client", "cognito-idp", ("ListUserPoolClients",), "pool", "client", APPLY),
+    Use(
+        "gtops.apply.steps:_describe_client",
+        "cognito-idp",
+        ("DescribeUserPoolClient",),
+        "pool",
+        "client",
+        APPLY,
+    ),
+    Use(
+        "gtops.apply.steps:client_create",
+        "cognito-idp",
+        ("CreateUserPoolClient", "UpdateUserPoolClient"),
+        "pool",
+        "client",
+        APPLY,
+    ),
+    Use(
+        "gtops.apply.steps:domain_create", "cognito-idp", ("DescribeUserPoolDomain",), "any", "domain", APPLY
+    ),
+    Use("gtops.apply.steps:domain_create", "cognito-idp", ("CreateUserPoolDomain",), "pool", "domain", APPLY),
+    Use("gtops.apply.steps:workforce_create", "sagemaker", ("ListWorkforces",), "any", "workforce", APPLY),
+    Use(
+        "gtops.apply.steps:_wait_workforce",
+        "sagemaker",
+        ("DescribeWorkforce",),
+        "workforce",
+        "workforce",
+        APPLY,
+    ),
+    Use(
+        "gtops.apply.steps:workforce_create",
+        "sagemaker",
+        ("CreateWorkforce", "UpdateWorkforce", "AddTags"),
+        "workforce",
+        "workforce",
+        APPLY,
+    ),
+    Use("gtops.apply.steps:team_create", "sagemaker", ("DescribeWorkteam",), "teams", "teams", APPLY),
+    Use(
+        "gtops.apply.steps:team_create",
+        "sagemaker",
+        ("CreateWorkteam", "UpdateWorkteam", "AddTags"),
+        "teams",
+        "teams",
+        APPLY,
+    ),
+    Use(
+        "gtops.members.apply:WorkerWriter.read_user",
+        "cognito-idp",
+        ("AdminGetUser",),
+        "pool",
+        "members",
+        APPLY,
+    ),
+    Use(
+        "gtops.members.apply:WorkerWriter.read_user",
+        "cognito-idp",
+        ("AdminListGroupsForUser",),
+        "pool",
+        "members",
+        APPLY,
+    ),
+    Use(
+        "gtops.members.apply:WorkerWriter.converge",
+        "cognito-idp",
+        (
+            "AdminCreateUser",
+            "AdminUpdateUserAttributes",
+            "AdminEnableUser",
+            "AdminDisableUser",
+            "AdminAddUserToGroup",
+            "AdminRemoveUserFromGroup",
+        ),
+        "pool",
+        "members",
+        APPLY,
+    ),
+    Use(
+        "gtops.members.apply:WorkerWriter.converge",
+        "sns",
+        ("Subscribe", "Unsubscribe"),
+        "topic",
+        "members_topic",
+        APPLY,
+    ),
+    Use("gtops.jobs.apply:_upload", "s3", ("HeadObject",), "job_assets", "jobs", APPLY),
+    Use("gtops.jobs.apply:_upload", "s3", ("PutObject",), "job_assets", "jobs", APPLY),
+    Use("gtops.jobs.s3:ensure_cors", "s3", ("PutBucketCors",), "cors_buckets", "jobs", APPLY),
+    Use("gtops.jobs.apply:job_create", "sagemaker", ("CreateLabelingJob", "AddTags"), "jobs", "jobs", APPLY),
+    Use("gtops.jobs.apply:job_create", "iam", ("PassRole",), "job_roles", "jobs", APPLY),
+    Use("gtops.jobs.apply:job_stop", "sagemaker", ("StopLabelingJob",), "jobs", "relaunch_auto", APPLY),
+    Use(
+        "gtops.jobs.apply:role_create",
+        "iam",
+        ("CreateRole", "TagRole", "UpdateAssumeRolePolicy", "PutRolePolicy"),
+        "managed_roles",
+        "managed_roles",
+        APPLY,
+    ),
+    Use(
+        "gtops.jobs.apply:lambda_create",
+        "lambda",
+        ("CreateFunction", "TagResource", "UpdateFunctionCode", "UpdateFunctionConfiguration"),
+        "functions",
+        "lambdas",
+        APPLY,
+    ),
+    Use("gtops.jobs.apply:lambda_create", "iam", ("PassRole",), "lambda_role", "lambdas", APPLY),
+    # --- prune and destroy -------------------------------------------------------------------------------
+    Use("gtops.apply.steps:group_delete", "cognito-idp", ("DeleteGroup",), "pool", "prune_groups", DESTROY),
+    Use(
+        "gtops.apply.steps:team_delete",
+        "sagemaker",
+        ("DeleteWorkteam",),
+        "owned_teams",
+        "prune_teams",
+        DESTROY,
+    ),
+    Use(
+        "gtops.members.apply:WorkerWriter.delete",
+        "cognito-idp",
+        ("AdminDeleteUser",),
+        "pool",
+        "prune_members",
+        DESTROY,
+    ),
+    Use("gtops.jobs.apply:job_stop", "sagemaker", ("StopLabelingJob",), "owned_jobs", "prune_jobs", DESTROY),
+    Use("gtops.apply.steps:pool_delete", "cognito-idp", ("DeleteUserPool",), "pool", "pool", DESTROY),
+    Use("gtops.apply.steps:pool_delete", "cognito-idp", ("UpdateUserPool",), "pool", "pool", DESTROY),
+    Use(
+        "gtops.apply.steps:client_delete",
+        "cognito-idp",
+        ("DeleteUserPoolClient",),
+        "pool",
+        "client",
+        DESTROY,
+    ),
+    Use(
+        "gtops.apply.steps:domain_delete", "cognito-idp", ("DeleteUserPoolDomain",), "pool", "domain", DESTROY
+    ),
+    Use(
+        "gtops.apply.steps:workforce_delete",
+        "sagemaker",
+        ("DeleteWorkforce",),
+        "workforce",
+        "workforce",
+        DESTROY,
+    ),
+    Use("gtops.apply.steps:team_delete", "sagemaker", ("DeleteWorkteam",), "teams", "teams", DESTROY),
+    Use("gtops.apply.steps:topic_delete", "sns", ("DeleteTopic",), "topic", "managed_topic", DESTROY),
+)
+
+# IAM action names that differ from the API operation's.
+ACTION_NAMES: dict[tuple[str, str], str] = {
+    ("s3", "HeadObject"): "s3:GetObject",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "GetBucketCors"): "s3:GetBucketCORS",
+    ("s3", "PutBucketCors"): "s3:PutBucketCORS",
+}
+
+
+def action_of(service: str, operation: str) -> str:
+    """The IAM action authorizing an API operation: cognito-idp:CreateGroup, s3:GetObject for HeadObject..."""
+    return ACTION_NAMES.get((service, operation), f"{service}:{operation}")
+
+
+# --- what the spec needs -----------------------------------------------------------------------------------
+
+
+def _jobs(d: dict) -> list[dict]:
+    return list(d.get("jobs") or [])
+
+
+def _prune(d: dict, what: str) -> bool:
+    return bool((d.get("prune") or {}).get(what))
+
+
+_NEEDS: dict[str, Callable[[dict], bool]] = {
+    "always": lambda d: True,
+    "pool": lambda d: bool(d.get("pool")),
+    "client": lambda d: bool(d.get("pool") and d.get("client")),
+    "groups": lambda d: bool(d.get("pool") and d.get("groups")),
+    "domain": lambda d: bool(d.get("pool") and d.get("domain")),
+    "workforce": lambda d: bool(d.get("workforce")),
+    "teams": lambda d: bool(d.get("teams")),
+    "workforce_or_teams": lambda d: bool(d.get("workforce") or d.get("teams")),
+    "topic": lambda d: bool(d.get("notifications")),
+    "managed_topic": lambda d: bool((d.get("notifications") or {}).get("topic")),
+    "members": lambda d: bool(d.get("pool") and (d.get("members") or {}).get("workers")),
+    "members_topic": lambda d: bool(
+        d.get("pool") and (d.get("members") or {}).get("workers") and d.get("notifications")
+    ),
+    "jobs": lambda d: bool(_jobs(d)),
+    "relaunch_auto": lambda d: any(j.get("relaunch") == "auto" for j in _jobs(d)),
+    "managed_roles": lambda d: any(j.get("role") == "managed" for j in _jobs(d)) or _NEEDS["lambdas"](d),
+    "lambdas": lambda d: any(
+        isinstance(v, str) and not v.startswith("arn:")
+        for j in _jobs(d)
+        for v in (j.get("lambdas") or {}).values()
+    ),
+    "lock": lambda d: bool((d.get("lock") or {}).get("bucket")),
+    "prune_groups": lambda d: bool(d.get("pool")) and _prune(d, "groups"),
+    "prune_teams": lambda d: _prune(d, "teams"),
+    "prune_members": lambda d: bool(d.get("pool")) and _prune(d, "members"),
+    "prune_jobs": lambda d: _prune(d, "jobs"),
+}
+
+
+# --- resources -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """Where the policy applies: partition, region, account (or the placeholder) and the spec."""
+
+    data: dict
+    region: str
+    account: str
+    partition: str = "aws"
+
+    def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
+        r = self.region if region else ""
+        a = self.account if account else ""
+        return f"arn:{self.partition}:{service}:{r}:{a}:{resource}"
+
+    @functools.cached_property
+    def files(self) -> JobFiles:
+        return job_files(self.data, self.region)
+
+    @property
+    def setup(self) -> str:
+        return self.data.get("name") or (self.data.get("pool") or {}).get("name") or "gtops"
+
+
+@dataclass(frozen=True)
+class Grant:
+    resources: tuple[str, ...]
+    condition: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (operator, key, values)
+
+
+def _sm_names(names: Iterable[str]) -> list[str]:
+    """SageMaker lower-cases some names in ARNs; IAM matches ARNs case-sensitively, so allow both."""
+    out: list[str] = []
+    for name in names:
+        for variant in (name, name.lower()):
+            if variant not in out:
+                out.append(variant)
+    return out
+
+
+def _pool(t: Target) -> list[Grant]:
+    pinned = (t.data.get("pool") or {}).get("id")
+    return [Grant((t.arn("cognito-idp", f"userpool/{pinned or '*'}"),))]
+
+
+def _topic(t: Target) -> list[Grant]:
+    notif = t.data.get("notifications") or {}
+    arn = notif.get("topic_arn") or t.arn("sns", notif.get("topic", "*"))
+    return [Grant((arn,))]
+
+
+def _workforce_arn(t: Target) -> str:
+    return t.arn("sagemaker", f"workforce/{(t.data.get('workforce') or {}).get('name', 'default')}")
+
+
+def _team_arns(t: Target) -> list[str]:
+    names = _sm_names(team["name"] for team in t.data.get("teams") or [])
+    return [t.arn("sagemaker", f"workteam/private-crowd/{n}") for n in names]
+
+
+def _owned(t: Target, arn: str) -> Grant:
+    return Grant((arn,), (("StringEquals", f"aws:ResourceTag/{SETUP_TAG}", (t.setup,)),))
+
+
+def _job_names(t: Target) -> list[str]:
+    names: list[str] = []
+    for job in _jobs(t.data):
+        names.append(job["name"])
+        if job.get("relaunch") == "auto":  # the name gets a hash suffix of the job's configuration
+            names.append(f"{job['name']}-*")
+    return _sm_names(names)
+
+
+def _s3(t: Target, bucket: str, key: str | None = None) -> str:
+    return f"arn:{t.partition}:s3:::{bucket}" + ("" if key is None else f"/{key}")
+
+
+def _split(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri[5:].partition("/")
+    return bucket, key
+
+
+def _prefix_arn(t: Target, uri: str) -> str:
+    bucket, key = _split(uri)
+    return _s3(t, bucket, key + "*" if not key or key.endswith("/") else key)
+
+
+@dataclass
+class JobFiles:
+    """The S3 locations one spec's jobs touch, known without calling AWS."""
+
+    inputs: list[str]  # objects and prefixes gtops reads
+    assets: list[str]  # prefixes gtops uploads to
+    cors: list[str]  # buckets whose CORS rules gtops reads and merges
+    notes: list[str]
+
+
+def job_files(data: dict, region: str = "us-east-1") -> JobFiles:
+    """Prepared offline as apply would (local manifests and folders too: they decide the CORS buckets)."""
+    from gtops.jobs.prepare import Context, assets_prefix, prepare
+
+    inputs: list[str] = []
+    assets: list[str] = []
+    cors: list[str] = []
+    notes: list[str] = []
+
+    def add(items: list[str], *values: str) -> None:
+        for value in values:
+            if value not in items:
+                items.append(value)
+
+    ctx = Context(data=data, region=region, account="000000000000", s3=None)
+    for index, job in enumerate(_jobs(data)):
+        prefix = assets_prefix(job)
+        add(assets, prefix)
+        add(inputs, prefix)
+        source = job.get("input") or {}
+        if "s3_prefix" in source:  # listing it needs S3: known from the spec alone
+            uri = source["s3_prefix"]
+            add(inputs, uri if uri.endswith("/") else uri + "/")
+            add(cors, _split(uri)[0])
+            continue
+        try:
+            prepared = prepare(ctx, index, job)
+        except GtopsError:  # unreadable local files are validate's business; keep what the spec names
+            prepared = None
+        if prepared is not None:  # the execution role reads the images; gtops only needs their CORS
+            add(cors, *prepared.cors_buckets)
+        if "manifest" in source:
+            add(inputs, source["manifest"])
+            bucket = _split(source["manifest"])[0]
+            add(cors, bucket)
+            notes.append(
+                f"job {job['name']}: if {source['manifest']} lists images outside bucket {bucket}, "
+                "add their buckets to the InputBucketCors statement"
+            )
+    return JobFiles(inputs, assets, sorted(cors), notes)
+
+
+def _job_roles(t: Target) -> list[str]:
+    from gtops.jobs.prepare import managed_role_name
+
+    out: list[str] = []
+    for job in _jobs(t.data):
+        role = job.get("role")
+        if role == "managed":
+            role = t.arn("iam", f"role/{managed_role_name(t.setup)}", region=False)
+        if role and role not in out:
+            out.append(role)
+    return out
+
+
+def _managed_roles(t: Target) -> list[Grant]:
+    from gtops.jobs.prepare import managed_role_name
+
+    names = []
+    if any(j.get("role") == "managed" for j in _jobs(t.data)):
+        names.append(managed_role_name(t.setup))
+    if _NEEDS["lambdas"](t.data):
+        names.append(managed_role_name(t.setup, "lambda"))
+    return [Grant(tuple(t.arn("iam", f"role/{n}", region=False) for n in names))] if names else []
+
+
+def _functions(t: Target) -> list[Grant]:
+    from gtops.jobs.prepare import lambda_function_name
+
+    arns = []
+    for job in _jobs(t.data):
+        for value in (job.get("lambdas") or {}).values():
+            if isinstance(value, str) and not value.startswith("arn:"):
+                arns.append(t.arn("lambda", f"function:{lambda_function_name(t.setup, value)}"))
+    return [Grant(tuple(sorted(set(arns))))] if arns else []
+
+
+def _passed(service: str, roles: list[str]) -> list[Grant]:
+    if not roles:
+        return []
+    return [Grant(tuple(roles), (("StringEquals", "iam:PassedToService", (service,)),))]
+
+
+def _lambda_role(t: Target) -> list[Grant]:
+    from gtops.jobs.prepare import managed_role_name
+
+    return _passed(LAMBDA, [t.arn("iam", f"role/{managed_role_name(t.setup, 'lambda')}", region=False)])
+
+
+def _lock(t: Target) -> list[Grant]:
+    lock = t.data.get("lock") or {}
+    key = lock.get("key") or "*"
+    return [Grant((_s3(t, lock["bucket"], key),))]
+
+
+def _cors(t: Target) -> list[str]:
+    return [_s3(t, b) for b in t.files.cors]
+
+
+_SCOPES: dict[str, Callable[[Target], list[Grant]]] = {
+    "any": lambda t: [Grant(("*",))],
+    "pool": _pool,
+    "topic": _topic,
+    "workforce": lambda t: [Grant((_workforce_arn(t),))],
+    "workforce_and_all_teams": lambda t: [
+        Grant((_workforce_arn(t), t.arn("sagemaker", "workteam/private-crowd/*")))
+    ],
+    "teams": lambda t: [Grant(tuple(_team_arns(t)))],
+    "owned_teams": lambda t: [_owned(t, t.arn("sagemaker", "workteam/private-crowd/*"))],
+    "jobs": lambda t: [Grant(tuple(t.arn("sagemaker", f"labeling-job/{n}") for n in _job_names(t)))],
+    "all_jobs": lambda t: [Grant((t.arn("sagemaker", "labeling-job/*"),))],
+    "owned_jobs": lambda t: [_owned(t, t.arn("sagemaker", "labeling-job/*"))],
+    "job_inputs": lambda t: [Grant(tuple(_prefix_arn(t, u) for u in t.files.inputs))],
+    "job_assets": lambda t: [Grant(tuple(_prefix_arn(t, u) for u in t.files.assets))],
+    "job_buckets": lambda t: [
+        Grant(
+            tuple(sorted({_s3(t, _split(u)[0]) for u in t.files.inputs} | {_s3(t, b) for b in t.files.cors}))
+        )
+    ],
+    "cors_buckets": lambda t: [Grant(tuple(_cors(t)))],
+    "job_roles": lambda t: _passed(SAGEMAKER, _job_roles(t)),
+    "managed_roles": _managed_roles,
+    "functions": _functions,
+    "lambda_role": _lambda_role,
+    "lock": _lock,
+}
+
+# A statement id per scope, so a reader of the policy sees why each statement is there.
+_SIDS = {
+    "any": "AccountWideReadsAndCreates",
+    "pool": "UserPool",
+    "topic": "NotificationTopic",
+    "workforce": "Workforce",
+    "workforce_and_all_teams": "ReadWorkforceAndTeamTags",
+    "teams": "WorkTeams",
+    "owned_teams": "PruneOwnedWorkTeams",
+    "jobs": "LabelingJobs",
+    "all_jobs": "FindLabelingJobs",
+    "owned_jobs": "StopOwnedLabelingJobs",
+    "job_inputs": "JobFiles",
+    "job_assets": "JobFiles",
+    "job_buckets": "JobBuckets",
+    "cors_buckets": "JobBuckets",
+    "job_roles": "PassJobRoleToSageMaker",
+    "managed_roles": "ManagedJobRoles",
+    "functions": "TaskLambdas",
+    "lambda_role": "PassLambdaRole",
+    "lock": "SharedLock",
+}
+
+
+def uses_for(data: dict, modes: Iterable[str]) -> list[Use]:
+    wanted = set(modes)
+    return [u for u in USES if u.mode in wanted and _NEEDS[u.when](data)]
+
+
+def build_policy(
+    data: dict,
+    region: str,
+    account: str,
+    partition: str = "aws",
+    read_only: bool = False,
+    destroy: bool = False,
+) -> dict[str, Any]:
+    """The policy document for one spec: one statement per (scope, resources, condition)."""
+    modes = [PLAN] if read_only else [PLAN, APPLY] + ([DESTROY] if destroy else [])
+    target = Target(data, region, account, partition)
+    merged: dict[Grant, set[str]] = {}
+    sids: dict[Grant, str] = {}
+    for use in uses_for(data, modes):
+        grants = _SCOPES[use.scope](target)
+        for op in use.operations:
+            action = action_of(use.service, op)
+            for grant in _buckets_only(grants) if action == "s3:ListBucket" else grants:
+                if not grant.resources:
+                    continue
+                merged.setdefault(grant, set()).add(action)
+                sids.setdefault(grant, _SIDS[use.scope])
+    statements = []
+    taken: dict[str, int] = {}
+    for grant, actions in merged.items():
+        sid = sids[grant]
+        taken[sid] = taken.get(sid, 0) + 1
+        stmt: dict[str, Any] = {
+            "Sid": sid if taken[sid] == 1 else f"{sid}{taken[sid]}",
+            "Effect": "Allow",
+            "Action": sorted(actions),
+            "Resource": list(grant.resources) if len(grant.resources) > 1 else grant.resources[0],
+        }
+        if grant.condition:
+            cond: dict[str, dict[str, Any]] = {}
+            for operator, key, values in grant.condition:
+                cond.setdefault(operator, {})[key] = values[0] if len(values) == 1 else list(values)
+            stmt["Condition"] = cond
+        statements.append(stmt)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _buckets_only(grants: list[Grant]) -> list[Grant]:
+    """s3:ListBucket (HeadBucket, ListObjectsV2) applies to the bucket ARN, not to objects."""
+    out = []
+    for grant in grants:
+        buckets = tuple(sorted({r.split("/", 1)[0] for r in grant.resources}))
+        out.append(Grant(buckets, grant.condition))
+    return out
+
+
+# --- checking a policy against a call --------------------------------------------------------------------
+
+
+def _match(pattern: str, value: str) -> bool:
+    """IAM wildcards: * any run, ? one character, case-sensitive (actions compare case-insensitively)."""
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _conditions_hold(condition: dict[str, dict[str, Any]], context: dict[str, str]) -> bool:
+    for operator, tests in condition.items():
+        for key, expected in tests.items():
+            if key not in context:
+                return False
+            value = context[key]
+            options = _as_list(expected)
+            if operator in ("StringEquals", "ArnEquals") and value not in options:
+                return False
+            if operator in ("StringLike", "ArnLike") and not any(_match(o, value) for o in options):
+                return False
+    return True
+
+
+def allows(policy: dict, action: str, resource: str, context: dict[str, str] | None = None) -> bool:
+    """Whether some Allow statement covers `action` on `resource` (a small subset of IAM's evaluation)."""
+    for stmt in policy.get("Statement", []):
+        if stmt.get("Effect") != "Allow":
+            continue
+        if not any(_match(a.lower(), action.lower()) for a in _as_list(stmt.get("Action"))):
+            continue
+        if not any(_match(r, resource) for r in _as_list(stmt.get("Resource"))):
+            continue
+        if _conditions_hold(stmt.get("Condition") or {}, context or {}):
+            return True
+    return False
+
+
+STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
+
+
+STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
+
+
+def check_grammar(policy: dict) -> list[str]:
+    """Problems with the policy's shape: what IAM would refuse before looking at the actions."""
+    problems = []
+    if policy.get("Version") != "2012-10-17":
+        problems.append("Version must be 2012-10-17")
+    statements = policy.get("Statement")
+    if not isinstance(statements, list) or not statements:
+        return problems + ["Statement must be a non-empty list"]
+    sids = [s.get("Sid") for s in statements]
+    if len(set(sids)) != len(sids):
+        problems.append("Sids must be unique")
+    for stmt in statements:
+        sid = stmt.get("Sid", "?")
+        if not isinstance(sid, str) or not sid.isalnum():
+            problems.append(f"Sid {sid!r} must be alphanumeric")
+        extra = sorted(set(stmt) - STATEMENT_KEYS)
+        if extra:
+            problems.append(f"{sid}: unexpected keys {extra}")
+        if stmt.get("Effect") not in ("Allow", "Deny"):
+            problems.append(f"{sid}: Effect must be Allow or Deny")
+        actions = _as_list(stmt.get("Action"))
+        if not actions or any(":" not in a for a in actions):
+            problems.append(f"{sid}: every Action must be service:Operation")
+        resources = _as_list(stmt.get("Resource"))
+        if not resources or any(r != "*" and not r.startswith("arn:") for r in resources):
+            problems.append(f"{sid}: every Resource must be an ARN or *")
+    if len(json.dumps(policy, separators=(",", ":"))) > 10240:
+        problems.append("longer than the 10,240 characters IAM allows in a role's inline policies")
+    return problems
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"

@@ -1,0 +1,225 @@
+"""Shared helpers: the real `gtops` command in process (moto) or as a process (sandbox server), call
+recording, and a normalized dump of live state to compare two setups."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+STACK = REPO / "tests" / "e2e" / "stack"
+TRAINS = REPO / "specs" / "trains-and-cars"
+FIXTURES = Path(__file__).parent / "fixtures"
+ACCOUNT = "123456789012"
+LAST_PLAN_TAG = "gtops:last-plan"
+FAST_QUOTAS = "UserCreation=5000,UserUpdate=5000,UserRead=5000,UserResourceRead=5000,SnsSubscription=5000"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+def gtops_inproc(*args: str) -> Run:
+    """`gtops ARGS` in this process (for moto's in-process sandbox), output captured."""
+    from gtops.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def gtops_proc(env: dict, *args: str, timeout: float = 300, cwd: Path = REPO) -> Run:
+    proc = subprocess.run(
+        [sys.executable, "-m", "gtops", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def control(url: str, name: str, body: dict | None = None) -> dict:
+    req = urllib.request.Request(f"{url}/_gtops/{name}", data=json.dumps(body or {}).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    return json.loads(urllib.request.urlopen(req, timeout=10).read())
+
+
+def stats(url: str) -> dict:
+    return json.loads(urllib.request.urlopen(f"{url}/_gtops/stats", timeout=10).read())
+
+
+@dataclass
+class Call:
+    service: str
+    operation: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class Recorder:
+    """Every AWS API call any botocore client in this process makes (whoever built the client)."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+
+    def install(self, monkeypatch) -> Recorder:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        recorder = self
+
+        def recording(client, operation_name, api_params):
+            service = client.meta.service_model.service_name
+            recorder.calls.append(Call(service, operation_name, dict(api_params)))
+            return original(client, operation_name, api_params)
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+        return self
+
+    def clear(self) -> None:
+        self.calls = []
+
+    def operations(self) -> set[str]:
+        return {f"{c.service}:{c.operation}" for c in self.calls}
+
+
+def boto(service: str, endpoint: str | None = None, region: str = "us-east-1"):
+    import boto3
+
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def live_dump(endpoint: str | None = None, region: str = "us-east-1") -> dict[str, Any]:
+    """The setup as AWS holds it, without ids, dates or generated values: two equal setups dump equal."""
+    idp, sm, sns = (
+        boto("cognito-idp", endpoint, region),
+        boto("sagemaker", endpoint, region),
+        boto("sns", endpoint, region),
+    )
+    out: dict[str, Any] = {"pools": {}, "topics": [], "workforces": [], "teams": {}}
+    for pool in idp.list_user_pools(MaxResults=60)["UserPools"]:
+        pid = pool["Id"]
+        desc = idp.describe_user_pool(UserPoolId=pid)["UserPool"]
+        keep = {
+            k: desc.get(k)
+            for k in (
+                "Name",
+                "Policies",
+                "DeletionProtection",
+                "AdminCreateUserConfig",
+                "UsernameAttributes",
+                "UsernameConfiguration",
+                "MfaConfiguration",
+                "EmailConfiguration",
+                "UserPoolTags",
+            )
+        }
+        keep["Domain"] = desc.get("Domain")
+        # The id of the last applied plan differs between any two applies.
+        keep["UserPoolTags"] = {
+            k: v for k, v in (keep.get("UserPoolTags") or {}).items() if k != LAST_PLAN_TAG
+        }
+        groups = sorted(
+            (g["GroupName"], g.get("Description")) for g in idp.list_groups(UserPoolId=pid)["Groups"]
+        )
+        clients = []
+        for c in idp.list_user_pool_clients(UserPoolId=pid, MaxResults=60)["UserPoolClients"]:
+            full = idp.describe_user_pool_client(UserPoolId=pid, ClientId=c["ClientId"])["UserPoolClient"]
+            full = {
+                k: v
+                for k, v in full.items()
+                if k not in ("ClientId", "ClientSecret", "UserPoolId", "CreationDate", "LastModifiedDate")
+            }
+            full["HasSecret"] = True
+            clients.append(_strip_subdomain(full))
+        users = []
+        token = None
+        while True:
+            kwargs = {"UserPoolId": pid, "Limit": 60, **({"PaginationToken": token} if token else {})}
+            page = idp.list_users(**kwargs)
+            for u in page["Users"]:
+                attrs = {a["Name"]: a["Value"] for a in u["Attributes"] if a["Name"] != "sub"}
+                in_groups = sorted(
+                    g["GroupName"]
+                    for g in idp.admin_list_groups_for_user(UserPoolId=pid, Username=u["Username"])["Groups"]
+                )
+                users.append((attrs.get("email"), u["Enabled"], json.dumps(attrs, sort_keys=True), in_groups))
+            token = page.get("PaginationToken")
+            if not token:
+                break
+        keep = _strip_subdomain(keep)
+        out["pools"][desc["Name"]] = {
+            "pool": keep,
+            "groups": groups,
+            "clients": clients,
+            "users": sorted(users),
+        }
+    for topic in sns.list_topics()["Topics"]:
+        attrs = sns.get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"]
+        out["topics"].append({"arn": topic["TopicArn"], "policy": json.loads(attrs.get("Policy") or "{}")})
+    for wf in sm.list_workforces()["Workforces"]:
+        out["workforces"].append(
+            {"name": wf["WorkforceName"], "cidrs": (wf.get("SourceIpConfig") or {}).get("Cidrs")}
+        )
+    for team in sm.list_workteams()["Workteams"]:
+        out["teams"][team["WorkteamName"]] = {
+            "description": team.get("Description"),
+            "groups": sorted(
+                m["CognitoMemberDefinition"]["UserGroup"] for m in team.get("MemberDefinitions") or []
+            ),
+            "topic": (team.get("NotificationConfiguration") or {}).get("NotificationTopicArn"),
+        }
+    return out
+
+
+def _strip_subdomain(value: Any) -> Any:
+    """The portal host is generated per team; replace it so two applies compare equal."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    import re
+
+    text = re.sub(r"[a-z0-9]+\.labeling\.[a-z0-9-]+\.sagemaker\.aws", "<portal>", text)
+    return json.loads(text)
+
+
+def sandbox_env(url: str, tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTOPS_"))}
+    env.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(tmp / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp / "aws-credentials"),
+        XDG_CACHE_HOME=str(tmp / "cache"),
+        GTOPS_COGNITO_QUOTAS=FAST_QUOTAS,
+        GTOPS_SANDBOX_JOB_SECONDS="0",
+        NO_COLOR="1",
+    )
+    return env

@@ -59,6 +59,13 @@ class Aws:
         self.region = self.session.region_name
         if not self.region:
             raise AwsError("No AWS region: set `region:` in the spec, pass --region, or set AWS_REGION.")
+        try:
+            self._partition = self.session.get_partition_for_region(self.region)
+        except Exception:  # botocore UnknownRegionError
+            where = "check --region or the spec's region"
+            raise AwsError(f"unknown AWS region {self.region!r}: {where}") from None
+        if self.endpoint_url and not self.endpoint_url.startswith(("http://", "https://")):
+            raise AwsError(f"--endpoint-url {self.endpoint_url!r} is not an http(s) URL")
         self._account: str | None = None
 
     def client(self, service: str):
@@ -83,12 +90,19 @@ class Aws:
 
     @property
     def account(self) -> str:
+        """Who we are; also the first call of every run, so it fails fast when AWS is unreachable."""
         if self._account is None:
-            self._account = self.client("sts").get_caller_identity()["Account"]
+            from botocore.config import Config
+
+            retries = {"mode": "standard", "max_attempts": 2}
+            quick = Config(retries=retries, connect_timeout=5, read_timeout=30)
+            sts = self.session.client("sts", endpoint_url=self.endpoint_url, config=quick)
+            sts.meta.events.register("before-call", self._count)
+            self._account = sts.get_caller_identity()["Account"]
         return self._account
 
     def partition(self) -> str:
-        return self.session.get_partition_for_region(self.region) if self.region else "aws"
+        return self._partition
 
 
 def error_code(err: Exception) -> str:

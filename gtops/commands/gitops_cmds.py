@@ -138,9 +138,11 @@ def export(
 ) -> None:
     """Write a spec describing a live setup (default: the region's workforce and its pool), to adopt it."""
     from gtops.aws import Aws, translated_errors
-    from gtops.gitops.export import export_setup, write
+    from gtops.gitops.export import check_writable_folder, export_setup, write
 
     s = settings(ctx, region, profile, endpoint_url, sandbox, verbose, no_color)
+    if out is not None:
+        check_writable_folder(out)  # before reading AWS, so a typo costs nothing
     endpoint = endpoint_for(s)
     aws = Aws(s, s.region, endpoint)
     with translated_errors(endpoint):

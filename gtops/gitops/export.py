@@ -415,23 +415,36 @@ def to_yaml(exported: Exported, source: str) -> str:
     return "\n".join(header) + "\n" + body
 
 
+def check_writable_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise GtopsError(f"cannot write the export to {out}: {err.strerror or err}") from None
+    if not out.is_dir():
+        raise GtopsError(f"cannot write the export to {out}: not a folder")
+
+
 def write(exported: Exported, source: str, out: Path | None) -> list[Path]:
     text = to_yaml(exported, source)
     if out is None:
         print(text, end="")
         return []
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    spec_path = out / f"{exported.data['name']}.yaml"
-    spec_path.write_text(text)
-    written.append(spec_path)
-    if exported.workers_csv is not None:
-        path = out / exported.data["members"]["csv"]
-        path.write_text(exported.workers_csv)
-        written.append(path)
-    for rel, body in exported.files.items():
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body)
-        written.append(path)
+    written: list[Path] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        spec_path = out / f"{exported.data['name']}.yaml"
+        spec_path.write_text(text)
+        written.append(spec_path)
+        if exported.workers_csv is not None:
+            path = out / exported.data["members"]["csv"]
+            path.write_text(exported.workers_csv)
+            written.append(path)
+        for rel, body in exported.files.items():
+            path = out / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body)
+            written.append(path)
+    except OSError as err:
+        done = f" (already written: {', '.join(map(str, written))})" if written else ""
+        raise GtopsError(f"cannot write the export to {out}: {err.strerror or err}{done}") from None
     return written

@@ -182,6 +182,22 @@ def plan_file_arg(paths: list[Path] | None) -> Path | None:
     return None
 
 
+# What apply reads from a plan file, and the JSON type each must have.
+REQUIRED: dict[tuple[str, ...], type] = {
+    ("plan_id",): str,
+    ("checksum",): str,
+    ("region",): str,
+    ("account",): str,
+    ("fingerprints",): dict,
+    ("plan",): dict,
+    ("plan", "changes"): list,
+    ("spec",): dict,
+    ("spec", "files"): dict,
+    ("spec", "paths"): list,
+    ("spec", "data_digest"): str,
+}
+
+
 def load(path: Path) -> dict[str, Any]:
     doc = json.loads(path.read_text())
     if doc.get("format_version") != FILE_FORMAT:
@@ -189,6 +205,15 @@ def load(path: Path) -> dict[str, Any]:
             f"{path} is a plan file of format {doc.get('format_version')!r}; this gtops reads format "
             f"{FILE_FORMAT!r}: make the plan again with this version"
         )
+    for keys, kind in REQUIRED.items():
+        value: Any = doc
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, kind):
+            raise GtopsError(
+                f"{path} is not a complete gtops plan file: {'.'.join(keys)} is missing or not a "
+                f"{kind.__name__}; make the plan again with `gtops plan --out`"
+            )
     return doc
 
 

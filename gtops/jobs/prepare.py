@@ -251,6 +251,12 @@ class _Input:
         for n, line in enumerate(lines, 1):
             if "source-ref" not in line and "source" not in line:
                 raise GtopsError(f"{self.where}: {name}: line {n} has neither source-ref nor source")
+            ref = line.get("source-ref")
+            if ref is not None and not (isinstance(ref, str) and ref.startswith("s3://")):
+                raise GtopsError(
+                    f"{self.where}: {name}: line {n}: source-ref must be an s3:// URI (Ground Truth reads "
+                    f"objects from S3), not {str(ref)[:80]!r}"
+                )
         if not lines:
             raise GtopsError(f"{self.where}: the input manifest {name} has no objects")
         return lines

@@ -73,8 +73,12 @@ def list_keys(s3, uri: str) -> Iterator[str]:
 
 def manifest_lines(body: bytes) -> list[dict]:
     """Parse a JSON Lines manifest; a bad line is an error naming its number."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise GtopsError(f"not UTF-8 text (byte {err.start}); Ground Truth reads UTF-8 manifests") from None
     out = []
-    for n, line in enumerate(body.decode("utf-8").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:

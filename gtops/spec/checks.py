@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from gtops.errors import Problem
+
+MAX_GROUPS_PER_USER = 100  # Cognito's per-user group limit (not adjustable)
 from gtops.spec.durations import format_duration, parse_duration
 from gtops.spec.lambdas import TASK_TYPE_SUFFIX, builtin_lambda_arns, builtin_regions
 from gtops.spec.locations import Locations
@@ -226,6 +228,12 @@ class Checker:
                 else:
                     seen[key] = i
             groups = worker.get("groups")
+            if isinstance(groups, list) and len(set(map(str, groups))) > MAX_GROUPS_PER_USER:
+                self.add(
+                    path + ("groups",),
+                    f"a worker can be in at most {MAX_GROUPS_PER_USER} groups (a Cognito limit), "
+                    f"not {len(set(map(str, groups)))}",
+                )
             if isinstance(groups, list):
                 for j, group in enumerate(groups):
                     if self.complete and isinstance(group, str) and group not in group_names:

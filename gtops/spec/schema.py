@@ -305,13 +305,23 @@ def _client() -> dict:
             ),
             "callback_urls": _list(
                 "Sign-in callback URLs (default: https://<portal>/oauth2/idpresponse).",
-                _str("A URL.", r"^https?://\S+$", "must be an http(s) URL", maxLength=1024),
+                _str(
+                    "An https URL (http only for localhost, as Cognito requires).",
+                    r"^(https://\S+|http://(localhost|127\.0\.0\.1|\[::1\])([:/]\S*)?)$",
+                    "must be an https URL (Cognito allows http only for localhost)",
+                    maxLength=1024,
+                ),
                 maxItems=100,
                 uniqueItems=True,
             ),
             "logout_urls": _list(
                 "Sign-out URLs (default: https://<portal>/logout).",
-                _str("A URL.", r"^https?://\S+$", "must be an http(s) URL", maxLength=1024),
+                _str(
+                    "An https URL (http only for localhost, as Cognito requires).",
+                    r"^(https://\S+|http://(localhost|127\.0\.0\.1|\[::1\])([:/]\S*)?)$",
+                    "must be an https URL (Cognito allows http only for localhost)",
+                    maxLength=1024,
+                ),
                 maxItems=100,
                 uniqueItems=True,
             ),

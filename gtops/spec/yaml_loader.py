@@ -15,6 +15,18 @@ import yaml
 Path_ = tuple[Any, ...]
 Mark = tuple[int, int]
 
+# Aliases are expanded into plain data, so a few nested anchors ("billion laughs") could make a tiny file
+# expand into billions of values. No real spec comes near these limits.
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, why: str):
+        super().__init__(why)
+        self.node = node
+        self.why = why
+
 
 class YamlProblem(Exception):
     """A YAML syntax or structure problem at (line, column), 1-based."""
@@ -40,8 +52,14 @@ class _Builder:
         self.loader = loader
         self.marks: dict[Path_, Mark] = {}
         self.problems: list[YamlProblem] = []
+        self.values = 0
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _TooBig(node, f"the document expands to more than {MAX_VALUES:,} values (nested aliases?)")
+        if len(path) > MAX_DEPTH:
+            raise _TooBig(node, f"values nest more than {MAX_DEPTH} levels deep (a recursive alias?)")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -126,7 +144,11 @@ def load_yaml(text: str) -> tuple[Any, dict[Path_, Mark], list[YamlProblem]]:
             return None, {(): (1, 1)}, []
         builder = _Builder(loader)
         builder.marks[()] = _mark(node)
-        data = builder.build(node, ())
+        try:
+            data = builder.build(node, ())
+        except _TooBig as err:
+            line, col = _mark(err.node)
+            return None, {(): (1, 1)}, [YamlProblem(line, col, f"YAML alias problem: {err.why}")]
         return data, builder.marks, builder.problems
     finally:
         loader.dispose()

@@ -72,7 +72,7 @@ VALIDATE = {
     "spec-invitation-sms-too-long": f"{C}/spec-invitation-sms-too-long.yaml:5:29: pool.invitation.sms: must be "
     "at most 140 characters long (it has 168)",
     "spec-callback-not-url": f"{C}/spec-callback-not-url.yaml:7:36: client.callback_urls[0]: 'not a url' is not "
-    "valid: must be an http(s) URL",
+    "valid: must be an https URL (Cognito allows http only for localhost)",
     "spec-group-precedence-negative": f"{C}/spec-group-precedence-negative.yaml:6:21: groups[0].precedence: must "
     "be at least 0, not -1",
     "spec-team-no-groups": f"{C}/spec-team-no-groups.yaml:8:20: teams[0].groups: must not be empty",

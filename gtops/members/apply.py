@@ -1,0 +1,375 @@
+"""Write worker changes concurrently, at the Cognito quota: invites, group moves, enable/disable, attributes,
+removals and notification subscriptions.
+
+Each worker's calls run in order on one thread (a group add needs the user to exist); workers run in
+parallel. Every call first takes a token from its quota category's bucket, so the whole run stays at the
+quota rather than above it. Retries are gtops's own (the client has botocore's retries off), so every retry
+also takes a token: throttling, 5xx and dropped connections are retried with capped, jittered backoff, a
+bounded number of times. Nothing is rolled back; the result names each worker done or failed, with why,
+and a re-run plans only what is left.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from gtops.aws import error_code, error_message
+from gtops.members.progress import Progress
+from gtops.members.ratelimit import RateLimiter, quotas_for
+from gtops.members.roster import PENDING
+from gtops.model import Address
+from gtops.plan import Action, Change
+
+THREADS = 32
+ATTEMPTS = 10
+BACKOFF_BASE = 0.2
+BACKOFF_CAP = 10.0
+RETRYABLE_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "InternalErrorException",
+        "InternalError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "RequestTimeout",
+    }
+)
+THROTTLE_CODES = frozenset(
+    {"TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException"}
+)
+PHASE = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete"}
+
+
+@dataclass
+class MembersResult:
+    done: list[tuple[Address, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    calls: Counter[str] = field(default_factory=Counter)  # attempts, by operation
+    retries: int = 0
+    throttled: int = 0
+
+
+class CallFailed(Exception):
+    def __init__(self, operation: str, detail: str, err: Exception | None = None):
+        super().__init__(f"{operation} failed: {detail}")
+        self.operation = operation
+        self.detail = detail
+        self.code = error_code(err) if err is not None else ""
+
+
+def dedicated_client(aws, service: str, pool: int):
+    """A client with botocore's retries off (ours take limiter tokens), counted in aws.stats like the rest."""
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 1},
+        connect_timeout=10,
+        read_timeout=60,
+        max_pool_connections=pool,
+    )
+    client = aws.session.client(service, endpoint_url=aws.endpoint_url, config=config)
+
+    def count(model=None, **_: Any) -> None:
+        if model is not None:
+            aws.stats.record(model.service_model.service_name, model.name)
+
+    client.meta.events.register("before-call", count)
+    return client
+
+
+def _snake(operation: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
+
+
+def retryable(err: Exception) -> bool:
+    from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(err, bx.ClientError):
+        status = (getattr(err, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error_code(err) in RETRYABLE_CODES or status >= 500
+    return isinstance(
+        err,
+        bx.EndpointConnectionError
+        | bx.ConnectionClosedError
+        | bx.ReadTimeoutError
+        | bx.ConnectTimeoutError
+        | ResponseParserError
+        | ConnectionError,
+    )
+
+
+class Caller:
+    """Rate-limited calls with bounded, jittered retries; thread-safe."""
+
+    def __init__(
+        self,
+        clients: dict[str, Any],
+        limiter: RateLimiter,
+        attempts: int = ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ):
+        self.clients = clients
+        self.limiter = limiter
+        self.attempts = attempts
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.calls: Counter[str] = Counter()
+        self.retries = 0
+        self.throttled = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, service: str, operation: str, **params: Any) -> dict:
+        method = getattr(self.clients[service], _snake(operation))
+        for attempt in range(1, self.attempts + 1):
+            self.limiter.acquire(operation)
+            with self._lock:
+                self.calls[operation] += 1
+            try:
+                return method(**params)
+            except Exception as err:
+                if not retryable(err):
+                    detail = f"{error_code(err)}: {error_message(err)}" if error_code(err) else str(err)
+                    raise CallFailed(operation, detail, err) from err
+                with self._lock:
+                    self.retries += 1
+                    self.throttled += error_code(err) in THROTTLE_CODES
+                if attempt == self.attempts:
+                    what = error_code(err) or type(err).__name__
+                    raise CallFailed(operation, f"{what} on all {self.attempts} attempts", err) from err
+                with self._lock:
+                    delay = self.rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
+                self.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def user_attributes(record: dict, names: list[str] | None = None) -> list[dict[str, str]]:
+    """Cognito attributes for a worker record; `names` limits them to what changed."""
+    out = []
+    if "phone" in record and (names is None or "phone" in names) and record.get("phone"):
+        out.append({"Name": "phone_number", "Value": record["phone"]})
+    for key, value in (record.get("attributes") or {}).items():
+        if names is None or f"attributes.{key}" in names:
+            out.append({"Name": key, "Value": value})
+    return out
+
+
+class WorkerWriter:
+    """The calls for one change, in an order that keeps each worker valid at every step."""
+
+    def __init__(self, call: Caller, ctx, sign_in: str):
+        self.call = call
+        self.pool_id = ctx.ids.get("pool_id")
+        self.topic_arn = ctx.ids.get("topic_arn")
+        self.usernames: dict[str, str] = ctx.ids.get("worker_usernames") or {}
+        self.subscriptions: dict[str, str] = ctx.ids.get("worker_subscriptions") or {}
+        self.suppress = ((ctx.data.get("members") or {}).get("invitation") or "email") == "suppress"
+        self.sign_in = sign_in
+        self.managed = {g["name"] for g in ctx.data.get("groups") or []}
+
+    def run(self, change: Change) -> None:
+        if not self.pool_id:
+            raise CallFailed("AdminCreateUser", "the user pool does not exist")
+        steps: list[str] = []
+        try:
+            if change.action is Action.CREATE:
+                self.create(change, steps)
+            elif change.action is Action.UPDATE:
+                username = self.usernames.get(change.address.name, change.address.name)
+                self.converge(username, change.address.name, change.before or {}, change.after or {}, steps)
+            elif change.action is Action.DELETE:
+                self.delete(change, steps)
+        except CallFailed as err:
+            done = f" (done first: {', '.join(steps)})" if steps else ""
+            raise CallFailed(err.operation, f"{err.detail}{done}") from err
+
+    # -- one worker ---------------------------------------------------------------------------------------
+
+    def create(self, change: Change, steps: list[str]) -> None:
+        after = change.after or {}
+        email = after["email"]
+        username = after.get("phone") if self.sign_in == "phone_number" else email
+        if not username:
+            raise CallFailed(
+                "AdminCreateUser", "the pool signs in by phone number and this worker has no phone"
+            )
+        attrs = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+        attrs += user_attributes(after)
+        params: dict[str, Any] = {
+            "UserPoolId": self.pool_id,
+            "Username": username,
+            "UserAttributes": attrs,
+            "DesiredDeliveryMediums": ["EMAIL"],
+        }
+        if self.suppress:
+            params["MessageAction"] = "SUPPRESS"
+        try:
+            created = self.call("cognito-idp", "AdminCreateUser", **params)
+        except CallFailed as err:
+            if err.code != "UsernameExistsException":
+                raise
+            # Created by an earlier, interrupted run (or by hand): read it once and converge by updating.
+            before = self.read_user(username, change.address.name, after)
+            steps.append("found existing user")
+            self.converge(before.pop("_username"), change.address.name, before, after, steps)
+            return
+        steps.append("invited" if not self.suppress else "created")
+        fresh = {"groups": [], "enabled": True, "attributes": dict(after.get("attributes") or {})}
+        if "phone" in after:
+            fresh["phone"] = after["phone"]
+        if "notified" in after:
+            fresh["notified"] = False
+        self.converge(created["User"]["Username"], change.address.name, fresh, after, steps)
+
+    def read_user(self, username: str, key: str, after: dict) -> dict:
+        """The live record of one user, for the rare create that meets an existing user."""
+        user = self.call("cognito-idp", "AdminGetUser", UserPoolId=self.pool_id, Username=username)
+        attrs = {a["Name"]: a.get("Value", "") for a in user.get("UserAttributes") or []}
+        groups: list[str] = []
+        kwargs: dict[str, Any] = {"UserPoolId": self.pool_id, "Username": username, "Limit": 60}
+        while True:
+            page = self.call("cognito-idp", "AdminListGroupsForUser", **kwargs)
+            groups += [g["GroupName"] for g in page.get("Groups", [])]
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+        record: dict[str, Any] = {
+            "_username": user["Username"],
+            "groups": sorted(g for g in groups if g in self.managed),
+            "enabled": bool(user.get("Enabled", True)),
+            "attributes": {k: attrs.get(k) for k in (after.get("attributes") or {})},
+        }
+        if "phone" in after:
+            record["phone"] = attrs.get("phone_number")
+        if "notified" in after:
+            record["notified"] = key in self.subscriptions
+        return record
+
+    def converge(self, username: str, key: str, before: dict, after: dict, steps: list[str]) -> None:
+        changed = [n for n in ("phone",) if n in after and before.get(n) != after[n]]
+        changed += [
+            f"attributes.{k}"
+            for k, v in (after.get("attributes") or {}).items()
+            if (before.get("attributes") or {}).get(k) != v
+        ]
+        base = {"UserPoolId": self.pool_id, "Username": username}
+        if changed:
+            self.call(
+                "cognito-idp",
+                "AdminUpdateUserAttributes",
+                **base,
+                UserAttributes=user_attributes(after, changed),
+            )
+            steps.append("attributes set")
+        if after.get("enabled") and before.get("enabled") is False:
+            self.call("cognito-idp", "AdminEnableUser", **base)
+            steps.append("enabled")
+        have, want = set(before.get("groups") or []), set(after.get("groups") or [])
+        for group in sorted(want - have):
+            self.call("cognito-idp", "AdminAddUserToGroup", **base, GroupName=group)
+            steps.append(f"added to {group}")
+        for group in sorted(have - want):
+            self.call("cognito-idp", "AdminRemoveUserFromGroup", **base, GroupName=group)
+            steps.append(f"removed from {group}")
+        if after.get("enabled") is False and before.get("enabled") is not False:
+            self.call("cognito-idp", "AdminDisableUser", **base)
+            steps.append("disabled")
+        if "notified" in after and bool(before.get("notified")) != bool(after["notified"]):
+            if after["notified"]:
+                self.subscribe(after["email"])
+                steps.append("subscribed")
+            elif self.unsubscribe(key):
+                steps.append("unsubscribed")
+
+    def subscribe(self, email: str) -> None:
+        if not self.topic_arn:
+            raise CallFailed("Subscribe", "the notifications topic does not exist")
+        self.call("sns", "Subscribe", TopicArn=self.topic_arn, Protocol="email", Endpoint=email)
+
+    def unsubscribe(self, key: str) -> bool:
+        arn = self.subscriptions.get(key)
+        if not arn or arn == PENDING:
+            return False  # nothing to remove, or AWS will not remove it until it is confirmed
+        self.call("sns", "Unsubscribe", SubscriptionArn=arn)
+        return True
+
+    def delete(self, change: Change, steps: list[str]) -> None:
+        key = change.address.name
+        if (change.before or {}).get("notified") and self.unsubscribe(key):
+            steps.append("unsubscribed")
+        username = self.usernames.get(key, key)
+        try:
+            self.call("cognito-idp", "AdminDeleteUser", UserPoolId=self.pool_id, Username=username)
+        except CallFailed as err:
+            if err.code != "UserNotFoundException":  # already gone: the goal is met
+                raise
+
+
+def apply_members(
+    ctx, changes: list[Change], threads: int = THREADS, attempts: int = ATTEMPTS
+) -> MembersResult:
+    """Run every worker change; returns which workers were done and which failed (with the reason)."""
+    result = MembersResult()
+    work = [c for c in changes if c.action in PHASE]
+    if not work:
+        return result
+    started = time.monotonic()
+    limiter = RateLimiter(quotas_for(ctx.data))
+    threads = max(1, min(threads, len(work)))
+    clients = {"cognito-idp": dedicated_client(ctx.aws, "cognito-idp", threads)}
+    if any("notified" in (c.after or c.before or {}) for c in work):
+        clients["sns"] = dedicated_client(ctx.aws, "sns", threads)
+    caller = Caller(clients, limiter, attempts=attempts)
+    sign_in = (ctx.data.get("pool") or {}).get("sign_in", "email")
+    writer = WorkerWriter(caller, ctx, sign_in)
+    counts = Counter(PHASE[c.action] for c in work)
+    ctx.say(
+        f"cognito_user: writing {len(work)} workers ({counts['create']} to invite, {counts['update']} to "
+        f"change, {counts['delete']} to remove) with {threads} threads"
+    )
+    progress = Progress(len(work), ctx.say if ctx.log else None)
+
+    def one(change: Change) -> tuple[Change, str | None]:
+        try:
+            writer.run(change)
+        except CallFailed as err:
+            return change, str(err)
+        except Exception as err:  # a worker's failure is reported, never raised mid-batch
+            return change, f"{type(err).__name__}: {err}"
+        return change, None
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gtops-members") as pool:
+        futures = [pool.submit(one, c) for c in work]
+        for future in as_completed(futures):
+            change, why = future.result()
+            if why is None:
+                result.done.append((change.address, PHASE[change.action]))
+            else:
+                result.failed.append((str(change.address), why))
+            progress.step(failed=why is not None)
+    result.done.sort()
+    result.failed.sort()
+    result.seconds = time.monotonic() - started
+    result.calls = caller.calls
+    result.retries = caller.retries
+    result.throttled = caller.throttled
+    rate = sum(caller.calls.values()) / result.seconds if result.seconds else 0.0
+    retried = f", {caller.retries} retried ({caller.throttled} throttled)" if caller.retries else ""
+    progress.finish(
+        f"cognito_user: {len(result.done)} workers done, {len(result.failed)} failed "
+        f"in {result.seconds:.1f}s ({sum(caller.calls.values())} calls, {rate:.1f}/s{retried})"
+    )
+    return result

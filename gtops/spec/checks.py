@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from gtops.errors import Problem
-
-MAX_GROUPS_PER_USER = 100  # Cognito's per-user group limit (not adjustable)
 from gtops.spec.durations import format_duration, parse_duration
 from gtops.spec.lambdas import TASK_TYPE_SUFFIX, builtin_lambda_arns, builtin_regions
 from gtops.spec.locations import Locations
 from gtops.spec.schema import LAMBDA_ARN
 from gtops.spec.validate import suggest
+
+MAX_GROUPS_PER_USER = 100  # Cognito's per-user group limit (not adjustable)
 
 CLASSIFICATION = {"image_classification", "text_classification"}
 MAX_LABELS = {

@@ -28,9 +28,7 @@ def gtops(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.C
 def test_validate_summarises_a_valid_setup() -> None:
     result = gtops("validate", "specs/trains-and-cars")
     assert result.returncode == 0, result.stderr
-    assert (
-        result.stdout == "3 files valid: setup 'trains-and-cars' (1 group, 1 team, 5 workers, 1 job)\n"
-    )
+    assert result.stdout == "3 files valid: setup 'trains-and-cars' (1 group, 1 team, 5 workers, 1 job)\n"
 
 
 def test_validate_prints_every_problem_to_stderr_and_exits_1() -> None:

@@ -473,3 +473,42 @@ def test_render_drift_and_colour_flags_and_unknown_format():
     )
     with pytest.raises(GtopsError, match="unknown output format 'yaml'"):
         render(full_plan(), "yaml", io.StringIO())
+
+
+def _roster_plan(invites: int) -> Plan:
+    changes = [
+        Change(
+            Address("cognito_user", f"w{i:04d}@example.com"),
+            Action.CREATE,
+            None,
+            {"email": f"w{i:04d}@example.com", "groups": ["g1"], "enabled": True, "attributes": {}},
+        )
+        for i in range(invites)
+    ]
+    changes.append(
+        Change(
+            Address("cognito_user", "move@example.com"),
+            Action.UPDATE,
+            {"groups": ["g1"], "enabled": True},
+            {"groups": ["g2"], "enabled": False},
+            [FieldChange("enabled", True, False), FieldChange("groups", ["g1"], ["g2"])],
+        )
+    )
+    return Plan(changes, region="us-east-1", account="123456789012")
+
+
+def test_a_large_roster_takes_one_line_per_worker():
+    out = io.StringIO()
+    render_text(_roster_plan(500), out)
+    text = out.getvalue()
+    assert "# 501 workers (cognito_user): 500 to invite, 1 to change, 0 to remove" in text
+    assert '  + w0042@example.com  groups=["g1"] enabled=true' in text
+    assert '  ~ move@example.com  enabled: true -> false; groups: ["g1"] -> ["g2"]' in text
+    assert "Plan: 500 to add, 1 to change, 0 to destroy." in text
+    assert len(text.splitlines()) < 520  # one line each, not a block each
+
+
+def test_a_small_roster_keeps_the_full_blocks():
+    out = io.StringIO()
+    render_text(_roster_plan(3), out)
+    assert '+ cognito_user "w0001@example.com" {' in out.getvalue()

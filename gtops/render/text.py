@@ -243,6 +243,40 @@ def _change_lines(change: Change, paint: _Painter, drift: bool) -> list[str]:
     return lines
 
 
+# Above this many worker changes, each worker takes one line instead of a block (rosters run to thousands).
+COMPACT_WORKERS = 20
+
+
+def _worker_line(change: Change, paint: _Painter) -> str:
+    symbol = _sym3(paint, SYMBOL[change.action])
+    name = change.address.name
+    if change.action is Action.UPDATE and change.fields:
+        parts = []
+        for fc in change.fields:
+            before, after = _masked_field(fc)
+            parts.append(f"{fc.path}: {inline(before)} -> {inline(after)}")
+        return f"{symbol} {name}  " + "; ".join(parts)
+    whole = change.after if change.action is Action.CREATE else change.before
+    shown = {k: v for k, v in mask(whole or {}).items() if k != "email" and v not in (None, [], {})}
+    detail = " ".join(f"{k}={inline(v)}" for k, v in shown.items())
+    return f"{symbol} {name}  {detail}".rstrip()
+
+
+def _worker_section(workers: list[Change], paint: _Painter) -> list[str]:
+    n = {a: sum(1 for c in workers if c.action is a) for a in (Action.CREATE, Action.UPDATE, Action.DELETE)}
+    head = (
+        f"  # {len(workers)} workers (cognito_user): {n[Action.CREATE]} to invite, "
+        f"{n[Action.UPDATE]} to change, {n[Action.DELETE]} to remove"
+    )
+    lines = [paint(head, "bold")]
+    forced = next((c.needs_force for c in workers if c.needs_force), None)
+    if forced:
+        lines.append(f"  # (requires --force: {forced})")
+    reasons = sorted({c.reason for c in workers if c.action is Action.DELETE and c.reason})
+    lines += [f"  # removals: {reason_line(r)}" for r in reasons]
+    return lines + [_worker_line(c, paint) for c in workers]
+
+
 def _warnings(plan: Plan, paint: _Painter) -> list[str]:
     return [f"{paint('Warning:', 'bold')} {w}" for w in plan.warnings]
 
@@ -261,8 +295,14 @@ def text_lines(plan: Plan, color: bool = False) -> list[str]:
         for action in (Action.CREATE, Action.UPDATE, Action.DELETE, Action.REPLACE):
             if action in present:
                 lines.append(f"{_sym3(paint, SYMBOL[action])} {LEGEND[action]}")
+        workers = [c for c in changes if c.address.kind == "cognito_user"]
+        compact = len(workers) > COMPACT_WORKERS
         for change in changes:
+            if compact and change.address.kind == "cognito_user":
+                continue
             lines += ["", *_change_lines(change, paint, drift=False)]
+        if compact:
+            lines += ["", *_worker_section(workers, paint)]
         n = plan.counts()
         summary = f"{n['add']} to add, {n['change']} to change, {n['destroy']} to destroy."
         lines += ["", f"{paint('Plan:', 'bold')} {summary}"]

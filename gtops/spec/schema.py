@@ -410,6 +410,17 @@ def _worker() -> dict:
     )
 
 
+# Cognito quota categories gtops paces itself in (gtops.members.ratelimit), plus SNS subscriptions.
+QUOTA_CATEGORIES = (
+    "UserCreation",
+    "UserUpdate",
+    "UserList",
+    "UserRead",
+    "UserResourceRead",
+    "SnsSubscription",
+)
+
+
 def _members() -> dict:
     return _obj(
         "The roster: workers inline and/or from CSV files.",
@@ -430,6 +441,19 @@ def _members() -> dict:
                 "x-message": "must be a CSV file path or a list of them",
             },
             "workers": _list("Workers given inline.", _worker()),
+            "quotas": _obj(
+                "Client-side request rates (calls per second) per Cognito quota category, for accounts "
+                "with raised quotas or tools sharing them. Defaults: AWS's published quotas. The "
+                "GTOPS_COGNITO_QUOTAS environment variable overrides these.",
+                {
+                    name: {
+                        "description": f"{name} calls per second.",
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                    }
+                    for name in QUOTA_CATEGORIES
+                },
+            ),
         },
     )
 

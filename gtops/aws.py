@@ -68,21 +68,24 @@ class Aws:
             raise AwsError(f"--endpoint-url {self.endpoint_url!r} is not an http(s) URL")
         self._account: str | None = None
 
-    def client(self, service: str):
+    def client(self, service: str, retry: bool = True):
+        """A shared client; `retry=False` gives one that tries each call once (for creates that must
+        not be repeated blindly, see apply/steps.create_exactly_once)."""
+        key = service if retry else f"{service}:once"
         with self._lock:
-            if service not in self._clients:
+            if key not in self._clients:
                 from botocore.config import Config
 
                 config = Config(
-                    retries={"mode": "standard", "max_attempts": 6},
+                    retries={"mode": "standard", "total_max_attempts": 7 if retry else 1},
                     connect_timeout=10,
                     read_timeout=60,
                     max_pool_connections=32,
                 )
                 client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
                 client.meta.events.register("before-call", self._count)
-                self._clients[service] = client
-            return self._clients[service]
+                self._clients[key] = client
+            return self._clients[key]
 
     def _count(self, model=None, **_: Any) -> None:
         if model is not None:
@@ -94,7 +97,7 @@ class Aws:
         if self._account is None:
             from botocore.config import Config
 
-            retries = {"mode": "standard", "max_attempts": 2}
+            retries = {"mode": "standard", "total_max_attempts": 2}
             quick = Config(retries=retries, connect_timeout=5, read_timeout=30)
             sts = self.session.client("sts", endpoint_url=self.endpoint_url, config=quick)
             sts.meta.events.register("before-call", self._count)

@@ -23,6 +23,41 @@ from gtops.live.sns import topic_arn
 from gtops.plan import Change
 
 POLICY_SID = "GtopsSageMakerPublish"
+THROTTLING = frozenset(
+    {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+
+
+def _unclear(err: Exception) -> bool:
+    """Did the call perhaps happen? (throttled, 5xx, or the connection broke before the answer)."""
+    from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
+
+    if isinstance(err, (ConnectionClosedError, ReadTimeoutError)):
+        return True
+    if isinstance(err, ClientError):
+        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error_code(err) in THROTTLING or status >= 500
+    return False
+
+
+def create_exactly_once(ctx: ApplyContext, service: str, operation: str, request: dict, find) -> dict:
+    """Cognito keeps neither pool names nor app-client names unique, so a create retried after a lost
+    answer would make a second one. Retry only after looking for what was asked for: `find()` returns
+    the id of an existing match or None. Returns the create's answer, or {"found": id}."""
+    client = ctx.aws.client(service, retry=False)
+    delay = 0.2
+    for attempt in range(6):
+        try:
+            return getattr(client, operation)(**request)
+        except Exception as err:
+            if not _unclear(err) or attempt == 5:
+                raise
+            found = find()
+            if found:
+                return {"found": found}
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable")
 
 
 def _idp(ctx: ApplyContext):
@@ -104,9 +139,15 @@ def pool_create(ctx: ApplyContext, change: Change) -> None:
         request["AutoVerifiedAttributes"] = [sign_in]
     request["UsernameConfiguration"] = {"CaseSensitive": bool(attrs.get("case_sensitive", False))}
     apply_pool_fields(request, attrs)
-    pool = _idp(ctx).create_user_pool(**request)["UserPool"]
-    ctx.ids["pool_id"] = pool["Id"]
-    ctx.ids["pool_raw"] = pool
+    answer = create_exactly_once(
+        ctx, "cognito-idp", "create_user_pool", request, lambda: find_pool_id(ctx.aws, attrs["name"], None)
+    )
+    if "found" in answer:  # it was created, but the answer was lost: make it match the spec
+        ctx.ids["pool_id"] = answer["found"]
+        pool_update(ctx, change)
+        return
+    ctx.ids["pool_id"] = answer["UserPool"]["Id"]
+    ctx.ids["pool_raw"] = answer["UserPool"]
 
 
 def _describe_pool(ctx: ApplyContext) -> dict:
@@ -211,8 +252,14 @@ def client_create(ctx: ApplyContext, change: Change) -> None:
         "GenerateSecret": bool(attrs.get("generate_secret", True)),
     }
     apply_client_fields(request, attrs)
-    created = _idp(ctx).create_user_pool_client(**request)["UserPoolClient"]
-    ctx.ids["client_id"] = created["ClientId"]
+    answer = create_exactly_once(
+        ctx, "cognito-idp", "create_user_pool_client", request, lambda: _find_client(ctx, attrs["name"])
+    )
+    if "found" in answer:
+        ctx.ids["client_id"] = answer["found"]
+        client_update(ctx, change)
+        return
+    ctx.ids["client_id"] = answer["UserPoolClient"]["ClientId"]
 
 
 def client_update(ctx: ApplyContext, change: Change) -> None:

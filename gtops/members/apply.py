@@ -74,7 +74,7 @@ def dedicated_client(aws, service: str, pool: int):
     from botocore.config import Config
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 1},
+        retries={"mode": "standard", "total_max_attempts": 1},
         connect_timeout=10,
         read_timeout=60,
         max_pool_connections=pool,

@@ -123,10 +123,13 @@ def wrap(service: str, handler: Handler, index: int) -> Handler:
                 return err.response(service)
         with LOCKS[service]:
             try:
-                return handler(request, full_url, headers)
+                response = handler(request, full_url, headers)
             except NotImplementedError:
                 message = f"The gtops sandbox does not implement {operation} yet"
                 return error_response(service, "UnknownOperationException", message)
+        if fault == "lost":
+            _drop(request, full_url)  # served, but the caller never hears back
+        return response
 
     gtops_handler.__name__ = f"gtops_{service.replace('-', '_')}_{index}"
     gtops_handler.__qualname__ = gtops_handler.__name__

@@ -13,7 +13,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("throttle", "error", "drop")
+# "drop" closes the connection before the call is served; "lost" serves it, then drops the answer (the
+# case that makes a blind retry of a create duplicate it). Random faults use the first three by default.
+FAULT_KINDS = ("throttle", "error", "drop", "lost")
+DEFAULT_FAULT_KINDS = ("throttle", "error", "drop")
 
 # Cognito request-rate quotas (requests per second, per account and region, shared by all pools).
 QUOTAS: dict[str, float] = {
@@ -86,7 +89,7 @@ class Config:
     latency_ms: float = 0.0
     quotas: bool = False
     fault_rate: float = 0.0
-    fault_kinds: list[str] = field(default_factory=lambda: list(FAULT_KINDS))
+    fault_kinds: list[str] = field(default_factory=lambda: list(DEFAULT_FAULT_KINDS))
     seed: int | None = None
     targets: list[Target] = field(default_factory=list)
 
@@ -197,7 +200,7 @@ def _checked(raw: dict[str, Any]) -> Config:
         raise ConfigError("latency_ms must be between 0 and 60000")
     if not 0 <= rate <= 1:
         raise ConfigError("fault_rate must be between 0 and 1")
-    kinds = list(raw.get("fault_kinds") or FAULT_KINDS)
+    kinds = list(raw.get("fault_kinds") or DEFAULT_FAULT_KINDS)
     bad = [k for k in kinds if k not in FAULT_KINDS]
     if bad:
         raise ConfigError(f"fault kinds must be among {', '.join(FAULT_KINDS)}, not {', '.join(bad)}")

@@ -162,3 +162,15 @@ def test_interrupted_apply_reports_and_rerun_converges_without_duplicates(aws_en
     assert [t["WorkteamName"] for t in teams] == ["test2"]
     topics = run_aws(aws_env, "sns", "list-topics")["Topics"]
     assert len(topics) == 1
+
+
+@pytest.mark.parametrize("operation", ["CreateUserPool", "CreateUserPoolClient"])
+def test_a_create_whose_answer_is_lost_is_not_made_twice(aws_env, sandbox, operation):
+    """Cognito does not keep pool or client names unique: a blind retry would leave two."""
+    control(sandbox, "config", {"targets": [{"operation": operation, "nth": 1, "kind": "lost"}]})
+    apply_ok(aws_env)
+    pools = run_aws(aws_env, "cognito-idp", "list-user-pools", "--max-results", "60")["UserPools"]
+    assert [p["Name"] for p in pools] == ["LabelUserPool"]
+    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pools[0]["Id"])
+    assert [c["ClientName"] for c in clients["UserPoolClients"]] == ["labelclient"]
+    assert run_gtops(aws_env, "plan", STACK, "--detailed-exitcode").returncode == 0

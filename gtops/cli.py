@@ -42,11 +42,15 @@ def _version(value: bool) -> None:
 def _global(
     ctx: typer.Context,
     region: Annotated[
-        str | None, typer.Option("--region", help="AWS region (default: spec, then AWS config).")
+        str | None,
+        typer.Option("--region", metavar="REGION", help="AWS region (default: spec, then AWS config)."),
     ] = None,
-    profile: Annotated[str | None, typer.Option("--profile", help="AWS named profile.")] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", metavar="NAME", help="AWS named profile.")
+    ] = None,
     endpoint_url: Annotated[
-        str | None, typer.Option("--endpoint-url", help="Send AWS calls here (also AWS_ENDPOINT_URL).")
+        str | None,
+        typer.Option("--endpoint-url", metavar="URL", help="Send AWS calls here (also AWS_ENDPOINT_URL)."),
     ] = None,
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Use the local sandbox instead of AWS.")] = False,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")] = 0,

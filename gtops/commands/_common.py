@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,22 +14,77 @@ from gtops.settings import Settings
 
 PathsArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="Spec files or folders (default: ./specs if it exists, else the current folder)."),
+    typer.Argument(
+        metavar="PATHS",
+        help="Spec files or folders (default: ./specs if it exists, else the current folder).",
+    ),
 ]
-RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: the spec's).")]
-ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS named profile.")]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", metavar="REGION", help="AWS region (default: the spec's).")
+]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", metavar="NAME", help="AWS named profile.")]
 EndpointOpt = Annotated[
-    str | None, typer.Option("--endpoint-url", help="Send AWS calls here (also AWS_ENDPOINT_URL).")
+    str | None,
+    typer.Option("--endpoint-url", metavar="URL", help="Send AWS calls here (also AWS_ENDPOINT_URL)."),
 ]
 SandboxOpt = Annotated[
     bool, typer.Option("--sandbox", help="Use the local sandbox (started in the background if needed).")
 ]
 VarOpt = Annotated[
-    list[str] | None, typer.Option("--var", help="Set a spec variable: name=value (repeatable).")
+    list[str] | None,
+    typer.Option("--var", metavar="NAME=VALUE", help="Set a spec variable: name=value (repeatable)."),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: text, json or markdown.")]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text, json or markdown.")
+]
 VerboseOpt = Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Never colour output.")]
+
+
+DEFAULT = Settings()  # placeholder default of a command's `conn`; with_connection always passes one
+
+# Every command that talks to AWS takes these, after its own options (and they also work before the
+# command name, as global options); `with_connection` adds them so no command repeats them.
+CONNECTION_OPTIONS: dict[str, tuple[object, object]] = {
+    "region": (RegionOpt, None),
+    "profile": (ProfileOpt, None),
+    "endpoint_url": (EndpointOpt, None),
+    "sandbox": (SandboxOpt, False),
+    "verbose": (VerboseOpt, 0),
+    "no_color": (NoColorOpt, False),
+}
+
+
+def with_connection(command):
+    """Add the connection options to a command; it receives them merged with the global ones as
+    `conn: Settings` (the command's own `conn` parameter is hidden from the CLI)."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "conn"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, (annotation, default) in CONNECTION_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        options = {name: kwargs.pop(name, default) for name, (_, default) in CONNECTION_OPTIONS.items()}
+        ctx = kwargs.get("ctx", args[0] if args else None)
+        return command(*args, conn=settings(ctx, **options), **kwargs)
+
+    run.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in own + added}
+    del run.__wrapped__  # typer must see the new signature, not the command's
+    return run
+
+
+def load_and_connect(conn: Settings, paths: list[Path] | None, var: list[str] | None):
+    """Load the spec, resolve the endpoint (starting the sandbox if asked) and build the AWS clients."""
+    from gtops.engine import connect
+    from gtops.spec import load_spec
+
+    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var), region=conn.region)
+    endpoint = endpoint_for(conn, spec)
+    return spec, connect(conn, spec, endpoint), endpoint
 
 
 def settings(

@@ -10,19 +10,15 @@ from typing import Annotated
 import typer
 
 from gtops.commands._common import (
-    EndpointOpt,
+    DEFAULT,
     FormatOpt,
-    NoColorOpt,
     PathsArg,
-    ProfileOpt,
-    RegionOpt,
-    SandboxOpt,
     VarOpt,
-    VerboseOpt,
     check_format,
     endpoint_for,
-    settings,
+    load_and_connect,
     stderr,
+    with_connection,
 )
 from gtops.commands.plan_cmds import (
     AutoApproveOpt,
@@ -31,10 +27,10 @@ from gtops.commands.plan_cmds import (
     StatsOpt,
     TargetOpt,
     _color,
-    _connect,
     _targets,
     confirm,
 )
+from gtops.settings import Settings
 
 
 def drift(
@@ -44,12 +40,7 @@ def drift(
     fmt: FormatOpt = "text",
     target: TargetOpt = None,
     stats: StatsOpt = False,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Report what changed outside gtops, field by field; changes nothing. Exit 0 none, 2 drift, 1 error."""
     from gtops.aws import translated_errors
@@ -59,9 +50,8 @@ def drift(
 
     check_format(fmt)
     targets = _targets(target)
-    s, spec, aws, endpoint = _connect(
-        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
-    )
+    s = conn
+    spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
         planned = compute(spec, aws, targets)
         plan = drift_plan(planned)
@@ -81,12 +71,7 @@ def destroy(
     target: TargetOpt = None,
     lock_timeout: LockTimeoutOpt = "0s",
     stats: StatsOpt = False,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Delete what the spec owns, in reverse dependency order, after showing the plan and asking."""
     from gtops.aws import translated_errors
@@ -100,9 +85,8 @@ def destroy(
 
     timeout = parse_timeout(lock_timeout)
     targets = _targets(target)
-    s, spec, aws, endpoint = _connect(
-        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
-    )
+    s = conn
+    spec, aws, endpoint = load_and_connect(conn, paths, var)
     refuse_empty_spec(spec)
     with translated_errors(endpoint), held(aws, spec.data, "destroy", new_plan_id(), timeout, stderr):
         planned = destroy_plan(spec, aws, targets)
@@ -129,18 +113,13 @@ def export(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write <name>.yaml (and workers.csv, UI templates) here.")
     ] = None,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Write a spec describing a live setup (default: the region's workforce and its pool), to adopt it."""
     from gtops.aws import Aws, translated_errors
     from gtops.gitops.export import check_writable_folder, export_setup, write
 
-    s = settings(ctx, region, profile, endpoint_url, sandbox, verbose, no_color)
+    s = conn
     if out is not None:
         check_writable_folder(out)  # before reading AWS, so a typo costs nothing
     endpoint = endpoint_for(s)
@@ -162,21 +141,14 @@ def unlock(
     var: VarOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Remove the lock without asking.")] = False,
     auto_approve: AutoApproveOpt = False,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Remove a lock left behind by a run that died (shows who held it, and asks first)."""
     from gtops.aws import translated_errors
     from gtops.errors import GtopsError
     from gtops.gitops.lock import FileLock, lock_for
 
-    s, spec, aws, endpoint = _connect(
-        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
-    )
+    spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
         lock = lock_for(aws, spec.data)
         holder = lock.read()
@@ -195,7 +167,7 @@ def unlock(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("drift")(drift)
-    app.command("destroy")(destroy)
-    app.command("export")(export)
-    app.command("unlock")(unlock)
+    app.command("drift")(with_connection(drift))
+    app.command("destroy")(with_connection(destroy))
+    app.command("export")(with_connection(export))
+    app.command("unlock")(with_connection(unlock))

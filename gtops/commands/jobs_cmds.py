@@ -11,37 +11,21 @@ from typing import Annotated
 import typer
 
 from gtops.commands._common import (
-    EndpointOpt,
-    NoColorOpt,
+    DEFAULT,
     PathsArg,
-    ProfileOpt,
-    RegionOpt,
-    SandboxOpt,
     VarOpt,
-    VerboseOpt,
     check_format,
     default_paths,
     endpoint_for,
+    load_and_connect,
     parse_vars,
-    settings,
     stderr,
+    with_connection,
 )
+from gtops.settings import Settings
 
 JobArg = Annotated[str, typer.Argument(help="Job name as written in the spec (or the live job's name).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
-
-
-def _load(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color, need_aws: bool = True):
-    from gtops.spec import load_spec
-
-    s = settings(ctx, region, profile, endpoint_url, sandbox, verbose, no_color)
-    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var), region=s.region)
-    if not need_aws:
-        return s, spec, None
-    from gtops.engine import connect
-
-    endpoint = endpoint_for(s)
-    return s, spec, connect(s, spec, endpoint)
 
 
 def _team_arns(aws, data: dict) -> dict[str, str]:
@@ -92,12 +76,7 @@ def status(
     ] = 0.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")] = "text",
     var: VarOpt = None,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Show every job of the spec: status, labeled/unlabeled/failed objects, progress, age, failure reason."""
     from gtops.aws import translated_errors
@@ -105,7 +84,7 @@ def status(
     from gtops.jobs.status import collect, render_text
 
     check_format(fmt, ("text", "json"))
-    s, spec, aws = _load(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color)
+    spec, aws, _ = load_and_connect(conn, paths, var)
     started = time.monotonic()
     with translated_errors(aws.endpoint_url):
         names = _prepared_names(aws, spec)
@@ -139,12 +118,7 @@ def results(
         float, typer.Option("--threshold", help="Objects below this confidence are listed as low-confidence.")
     ] = 0.5,
     var: VarOpt = None,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Download a job's output manifest and summarise it, or export it (CSV, JSON, COCO)."""
     from gtops.aws import translated_errors
@@ -155,7 +129,7 @@ def results(
     from gtops.jobs.status import live_name
 
     check_format(fmt, ("text", "csv", "json", "coco"))
-    s, spec, aws = _load(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color)
+    spec, aws, _ = load_and_connect(conn, paths, var)
     with translated_errors(aws.endpoint_url):
         sm = aws.client("sagemaker")
         listing = jl.list_jobs(sm)
@@ -216,12 +190,7 @@ def preview(
         typer.Option("--offline", help="Never load AWS's crowd elements; always use the local rendering."),
     ] = False,
     var: VarOpt = None,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Render a job's worker UI with the first objects of its manifest into a local HTML file."""
     from gtops.errors import GtopsError
@@ -230,9 +199,10 @@ def preview(
 
     if objects < 1:
         raise GtopsError("--objects must be at least 1")
-    s, spec, _ = _load(
-        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color, need_aws=False
-    )
+    from gtops.spec import load_spec
+
+    s = conn
+    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var), region=s.region)
     _, spec_job = find_job(spec.data, job)
     target = out or Path(f"{spec_job['name']}.preview.html")
     wants_aws = needs_s3(spec_job) or s.sandbox or bool(s.effective_endpoint()) or bool(s.profile)
@@ -241,7 +211,7 @@ def preview(
         from gtops.engine import connect
         from gtops.jobs.plan import context
 
-        aws = connect(s, spec, endpoint_for(s))
+        aws = connect(s, spec, endpoint_for(s, spec))
         with translated_errors(aws.endpoint_url):
             pctx = context(aws, spec.data, {"team_arns": {}})
             page, notes = build_preview(pctx, spec.data, job, objects, offline)
@@ -257,6 +227,6 @@ def preview(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("status")(status)
-    app.command("results")(results)
-    app.command("preview")(preview)
+    app.command("status")(with_connection(status))
+    app.command("results")(with_connection(results))
+    app.command("preview")(with_connection(preview))

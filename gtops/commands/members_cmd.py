@@ -9,21 +9,15 @@ from typing import Annotated
 import typer
 
 from gtops.commands._common import (
-    EndpointOpt,
-    NoColorOpt,
+    DEFAULT,
     PathsArg,
-    ProfileOpt,
-    RegionOpt,
-    SandboxOpt,
     VarOpt,
-    VerboseOpt,
     check_format,
-    default_paths,
-    endpoint_for,
-    parse_vars,
-    settings,
+    load_and_connect,
     stderr,
+    with_connection,
 )
+from gtops.settings import Settings
 
 members_app = typer.Typer(
     name="members",
@@ -42,29 +36,15 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Only list who would 
 ListFormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]
 
 
-def _connect(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color):
-    from gtops.engine import connect
-    from gtops.spec import load_spec
-
-    s = settings(ctx, region, profile, endpoint_url, sandbox, verbose, no_color)
-    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var))
-    endpoint = endpoint_for(s)
-    return spec, connect(s, spec, endpoint), endpoint
-
-
 @members_app.command("resend")
+@with_connection
 def resend(
     ctx: typer.Context,
     paths: PathsArg = None,
     email: EmailOpt = None,
     dry_run: DryRunOpt = False,
     var: VarOpt = None,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Re-send the invitation e-mail to roster workers who never signed in (status FORCE_CHANGE_PASSWORD).
 
@@ -74,7 +54,7 @@ def resend(
     from gtops.errors import GtopsError
     from gtops.members.resend import resend_invitations
 
-    spec, aws, endpoint = _connect(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color)
+    spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
         result = resend_invitations(aws, spec.data, only=email, dry_run=dry_run)
     for note in result.notes:
@@ -95,24 +75,20 @@ def resend(
 
 
 @members_app.command("list")
+@with_connection
 def list_workers(
     ctx: typer.Context,
     paths: PathsArg = None,
     fmt: ListFormatOpt = "text",
     var: VarOpt = None,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """List the pool's users: e-mail, status, enabled, managed groups, and whether the roster has them."""
     from gtops.aws import translated_errors
     from gtops.members.resend import live_roster
 
     check_format(fmt, ("text", "json"))
-    spec, aws, endpoint = _connect(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color)
+    spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
         roster = live_roster(aws, spec.data)
     in_spec = {w["email"].strip().lower() for w in (spec.data.get("members") or {}).get("workers") or []}

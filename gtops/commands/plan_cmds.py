@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,22 +10,19 @@ from typing import Annotated
 import typer
 
 from gtops.commands._common import (
-    EndpointOpt,
+    DEFAULT,
     FormatOpt,
-    NoColorOpt,
     PathsArg,
-    ProfileOpt,
-    RegionOpt,
-    SandboxOpt,
     VarOpt,
-    VerboseOpt,
     check_format,
     default_paths,
     endpoint_for,
+    load_and_connect,
     parse_vars,
-    settings,
     stderr,
+    with_connection,
 )
+from gtops.settings import Settings
 
 DetailedOpt = Annotated[
     bool,
@@ -45,17 +43,22 @@ TargetOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--target",
+        metavar="ADDRESS",
         help="Only this resource (kind.name, e.g. sagemaker_workteam.test2) and what it needs. Repeatable.",
     ),
 ]
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="Also save the plan here, for `gtops apply FILE` (JSON, no secrets)."),
+    typer.Option(
+        "--out", metavar="FILE", help="Also save the plan here, for `gtops apply FILE` (JSON, no secrets)."
+    ),
 ]
 LockTimeoutOpt = Annotated[
     str,
     typer.Option(
-        "--lock-timeout", help="How long to wait for another run's lock: 0s (fail at once), 30s, 5m..."
+        "--lock-timeout",
+        metavar="DURATION",
+        help="How long to wait for another run's lock: 0s (fail at once), 30s, 5m...",
     ),
 ]
 
@@ -73,26 +76,13 @@ def _targets(target: list[str] | None):
     return targets
 
 
-def _connect(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color):
-    from gtops.engine import connect
-    from gtops.spec import load_spec
-
-    s = settings(ctx, region, profile, endpoint_url, sandbox, verbose, no_color)
-    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var))
-    endpoint = endpoint_for(s, spec)
-    return s, spec, connect(s, spec, endpoint), endpoint
-
-
-def _prepare(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color, targets=None):
+def _prepare(conn: Settings, paths, var, targets=None):
     from gtops.aws import translated_errors
     from gtops.engine import compute
 
-    s, spec, aws, endpoint = _connect(
-        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
-    )
+    spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
-        planned = compute(spec, aws, targets)
-    return s, planned
+        return compute(spec, aws, targets)
 
 
 def confirm(
@@ -122,19 +112,14 @@ def plan(
     out: OutOpt = None,
     target: TargetOpt = None,
     stats: StatsOpt = False,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Show what apply would change; never changes anything. --out saves it for `gtops apply FILE`."""
     from gtops.render import render
 
     check_format(fmt)
     targets = _targets(target)
-    s, planned = _prepare(ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color, targets)
+    s, planned = conn, _prepare(conn, paths, var, targets)
     render(planned.plan, fmt, sys.stdout, color=_color(s, sys.stdout))
     if out is not None:
         from gtops.gitops import planfile
@@ -183,12 +168,7 @@ def apply(
     target: TargetOpt = None,
     lock_timeout: LockTimeoutOpt = "0s",
     stats: StatsOpt = False,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
-    verbose: VerboseOpt = 0,
-    no_color: NoColorOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Plan, ask for confirmation, apply in dependency order, then verify AWS matches the spec."""
     from gtops.aws import translated_errors
@@ -200,15 +180,11 @@ def apply(
     timeout = parse_timeout(lock_timeout)
     saved = plan_file_arg(paths)
     if saved is not None:
-        _apply_saved(
-            ctx, saved, var, auto_approve, force, target, timeout, stats,
-            region, profile, endpoint_url, sandbox, verbose, no_color,
-        )  # fmt: skip
+        _apply_saved(conn, saved, var, auto_approve, force, target, timeout, stats)
         return
     targets = _targets(target)
-    s, spec, aws, endpoint = _connect(
-        ctx, paths, var, region, profile, endpoint_url, sandbox, verbose, no_color
-    )
+    s = conn
+    spec, aws, endpoint = load_and_connect(conn, paths, var)
     plan_id = new_plan_id()
     with translated_errors(endpoint), held(aws, spec.data, "apply", plan_id, timeout, stderr):
         planned = compute(spec, aws, targets)
@@ -220,10 +196,7 @@ def apply(
         _run(planned, s, targets, plan_id, stats)
 
 
-def _apply_saved(
-    ctx, path, var, auto_approve, force, target, timeout, stats,
-    region, profile, endpoint_url, sandbox, verbose, no_color,
-) -> None:  # fmt: skip
+def _apply_saved(conn: Settings, path, var, auto_approve, force, target, timeout, stats) -> None:
     """Apply a saved plan only if nothing it was computed from has moved, and only once."""
     from gtops.aws import translated_errors
     from gtops.engine import check_safety, compute, connect
@@ -241,9 +214,9 @@ def _apply_saved(
             "--target cannot be combined with a plan file: the plan file records its own targets"
         )
     doc = planfile.load(path)
-    if region and region != doc["region"]:
-        raise GtopsError(f"the plan was made for region {doc['region']}, not {region}")
-    s = settings(ctx, doc["region"], profile, endpoint_url, sandbox, verbose, no_color)
+    if conn.region and conn.region != doc["region"]:
+        raise GtopsError(f"the plan was made for region {doc['region']}, not {conn.region}")
+    s = dataclasses.replace(conn, region=doc["region"])
     cli_vars = planfile.plan_vars(doc, parse_vars(var))
     spec = load_spec([Path(p) for p in doc["spec"]["paths"]], cli_vars=cli_vars)
     moved = planfile.spec_problems(doc, spec)
@@ -293,5 +266,5 @@ def _apply_saved(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("plan")(plan)
-    app.command("apply")(apply)
+    app.command("plan")(with_connection(plan))
+    app.command("apply")(with_connection(apply))

@@ -10,17 +10,15 @@ from typing import Annotated
 import typer
 
 from gtops.commands._common import (
-    EndpointOpt,
+    DEFAULT,
     PathsArg,
-    ProfileOpt,
-    RegionOpt,
-    SandboxOpt,
     VarOpt,
     default_paths,
     parse_vars,
-    settings,
     stderr,
+    with_connection,
 )
+from gtops.settings import Settings
 
 ReadOnlyOpt = Annotated[
     bool,
@@ -72,10 +70,7 @@ def iam_policy(
     read_only: ReadOnlyOpt = False,
     destroy: DestroyOpt = False,
     account: AccountOpt = None,
-    region: RegionOpt = None,
-    profile: ProfileOpt = None,
-    endpoint_url: EndpointOpt = None,
-    sandbox: SandboxOpt = False,
+    conn: Settings = DEFAULT,
 ) -> None:
     """Print the IAM policy (JSON) a pipeline role needs to plan and apply these specs."""
     from gtops.errors import GtopsError
@@ -84,7 +79,7 @@ def iam_policy(
 
     if read_only and destroy:
         raise GtopsError("--read-only and --destroy cannot be combined")
-    s = settings(ctx, region, profile, endpoint_url, sandbox)
+    s = conn
     spec = load_spec(default_paths(paths), cli_vars=parse_vars(var), region=s.region)
     where = (
         s.region
@@ -122,4 +117,4 @@ def iam_policy(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("iam-policy")(iam_policy)
+    app.command("iam-policy")(with_connection(iam_policy))

@@ -28,6 +28,16 @@ def install() -> None:
         for service in hooks.URL_MODULES:
             replace = {"{0}/$": GroundTruthResponse.dispatch} if service == "sagemaker" else None
             hooks.install_service(service, replace)
+        _keep_s3_urls()
+
+
+def _keep_s3_urls() -> None:
+    """moto's S3 backend reloads its urls module on every lookup (to follow env settings), which would
+    throw away the wrapped handlers: S3 calls would skip the service lock, latency and faults."""
+    import moto.s3.urls as s3_urls
+    from moto.s3.models import S3Backend
+
+    S3Backend._url_module = property(lambda self: s3_urls)  # type: ignore[assignment,method-assign]
 
 
 def advance_jobs(job: str | None = None, steps: int = 1) -> list[str]:

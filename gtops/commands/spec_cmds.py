@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,29 +21,56 @@ def validate(
     var: VarOpt = None,
     fmt: ValidateFormatOpt = "text",
 ) -> None:
-    """Check spec files (YAML syntax, schema, references, files, regions) and report every problem."""
+    """Check spec files (YAML syntax, schema, references, files, regions) and report every problem.
+
+    A folder whose sub-folders are setups (like `specs/`) is checked setup by setup.
+    """
     from gtops.errors import SpecError
     from gtops.spec import load_spec
 
     check_format(fmt, ("text", "json"))
     region = getattr(ctx.obj, "region", None)
-    try:
-        spec = load_spec(default_paths(paths), cli_vars=parse_vars(var), region=region)
-    except SpecError as err:
-        if fmt == "json":
-            problems = [
-                {"file": p.file, "line": p.line, "column": p.column, "path": p.path, "message": p.message}
-                for p in err.problems
-            ]
-            typer.echo(json.dumps({"valid": False, "problems": problems}, indent=2))
-        else:
-            for problem in err.problems:
-                stderr(str(problem))
-            stderr(f"{len(err.problems)} problem(s) found.")
-        raise typer.Exit(1) from None
+    problems = []
+    summaries = []
+    for setup in setups_in(default_paths(paths)):
+        try:
+            spec = load_spec(setup, cli_vars=parse_vars(var), region=region)
+        except SpecError as err:
+            problems += err.problems
+            continue
+        summaries.append(_summary(spec))
     if fmt == "json":
-        typer.echo(json.dumps({"valid": True, "problems": []}, indent=2))
-        return
+        listed = [
+            {"file": p.file, "line": p.line, "column": p.column, "path": p.path, "message": p.message}
+            for p in problems
+        ]
+        typer.echo(json.dumps({"valid": not problems, "problems": listed}, indent=2))
+    else:
+        for line in summaries:
+            typer.echo(line)
+        for problem in problems:
+            stderr(str(problem))
+        if problems:
+            stderr(f"{len(problems)} problem(s) found.")
+    if problems:
+        raise typer.Exit(1)
+
+
+def setups_in(paths: list[Path]) -> list[list[Path]]:
+    """One setup per folder of setups (a folder with no spec files of its own but sub-folders that have
+    some, such as `specs/`); otherwise all the paths form one setup."""
+    if len(paths) == 1 and paths[0].is_dir() and not _yaml_files(paths[0]):
+        subs = sorted(d for d in paths[0].iterdir() if d.is_dir() and _yaml_files(d))
+        if subs:
+            return [[d] for d in subs]
+    return [paths]
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return [f for f in folder.iterdir() if f.is_file() and f.suffix in (".yaml", ".yml")]
+
+
+def _summary(spec) -> str:
     data = spec.data
     spec_files = [f for f in spec.files if f.suffix in (".yaml", ".yml")] or spec.files
     workers = (data.get("members") or {}).get("workers") or []
@@ -55,7 +83,7 @@ def validate(
             (len(data["jobs"]), "job"),
         )
     )
-    typer.echo(f"{_count(len(spec_files), 'file')} valid: setup '{data['name']}' ({counts})")
+    return f"{_count(len(spec_files), 'file')} valid: setup '{data['name']}' ({counts})"
 
 
 def _count(n: int, word: str) -> str:

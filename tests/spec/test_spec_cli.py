@@ -101,3 +101,21 @@ def test_validate_does_not_import_boto3_or_moto() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_folder_of_setups_is_checked_setup_by_setup(tmp_path: Path) -> None:
+    good = tmp_path / "setups" / "good"
+    bad = tmp_path / "setups" / "bad"
+    good.mkdir(parents=True)
+    bad.mkdir(parents=True)
+    (good / "setup.yaml").write_text("name: good\nregion: us-east-1\npool: {name: good-pool}\n")
+    (bad / "setup.yaml").write_text("name: bad\nregion: us-east-1\npool: {name: bad-pool, sign_in: fax}\n")
+    result = gtops("validate", str(tmp_path / "setups"))
+    assert result.returncode == 1
+    assert "setup 'good'" in result.stdout
+    assert "bad/setup.yaml:3:" in result.stderr and "sign_in" in result.stderr
+    every_example = gtops("validate", "specs")
+    assert every_example.returncode == 0, every_example.stderr
+    assert every_example.stdout.count(" valid: setup ") == len(
+        [d for d in (ROOT / "specs").iterdir() if d.is_dir()]
+    )

@@ -4,62 +4,28 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.sandbox_server import clean, running_server
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def sandbox_url(tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("sandbox") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gtops.sandbox.server", "--port", str(port)], stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_gtops/health", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(f"sandbox did not start: {log.read_text()}") from None
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-def control(url: str, name: str, body: dict | None = None) -> dict:
-    data = json.dumps(body or {}).encode()
-    req = urllib.request.Request(f"{url}/_gtops/{name}", data=data, method="POST")
-    req.add_header("Content-Type", "application/json")
-    return json.loads(urllib.request.urlopen(req, timeout=10).read())
+    with running_server(tmp_path_factory.mktemp("sandbox") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture
 def sandbox(sandbox_url):
     """A clean sandbox for each test."""
-    control(sandbox_url, "reset")
-    control(sandbox_url, "config", {"latency_ms": 0, "quotas": False, "fault_rate": 0, "targets": []})
-    return sandbox_url
+    return clean(sandbox_url)
 
 
 @pytest.fixture

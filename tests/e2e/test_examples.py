@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import REPO, _free_port
+from tests.e2e.conftest import REPO
+from tests.sandbox_server import free_port
 
 EXAMPLES = sorted(p.name for p in (REPO / "specs").iterdir() if p.is_dir())
 
@@ -23,7 +24,7 @@ def sandbox_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTOPS_"))}
     env.update(
         GTOPS_SANDBOX_DIR=str(tmp_path / "sandbox"),
-        GTOPS_SANDBOX_PORT=str(_free_port()),
+        GTOPS_SANDBOX_PORT=str(free_port()),
         AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
         NO_COLOR="1",

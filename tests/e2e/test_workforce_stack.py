@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import HERE, control, run_aws, run_gtops
+from tests.e2e.conftest import HERE, run_aws, run_gtops
+from tests.sandbox_server import control
 
 STACK = str(HERE / "stack")
 

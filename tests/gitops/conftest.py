@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import HERE as E2E
-from tests.e2e.conftest import aws_env, control, run_aws, run_gtops, sandbox, sandbox_url  # noqa: F401
+from tests.e2e.conftest import aws_env, run_aws, run_gtops, sandbox, sandbox_url  # noqa: F401
+from tests.sandbox_server import control  # noqa: F401
 
 STACK_FILE = E2E / "stack" / "setup.yaml"
 REPO_EXAMPLES = E2E.parent.parent / "examples"

@@ -4,64 +4,28 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import boto3
 import pytest
-from conftest import png
+
+from tests.jobs.conftest import png
+from tests.sandbox_server import clean, control, running_server
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _post(url: str, name: str, body: dict) -> dict:
-    req = urllib.request.Request(f"{url}/_gtops/{name}", data=json.dumps(body).encode(), method="POST")
-    req.add_header("Content-Type", "application/json")
-    return json.loads(urllib.request.urlopen(req, timeout=10).read())
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("jobs-sandbox") / "server.log"
-    env = {**os.environ, "GTOPS_SANDBOX_JOB_SECONDS": "0"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gtops.sandbox.server", "--port", str(port)],
-            stdout=out,
-            stderr=out,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_gtops/health", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(f"sandbox did not start: {log.read_text()}") from None
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_server(tmp_path_factory.mktemp("jobs-sandbox") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture
 def env(server, tmp_path):
-    _post(server, "reset", {})
-    _post(server, "config", {"latency_ms": 0, "quotas": False, "fault_rate": 0, "targets": []})
+    clean(server)
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTOPS_"))}
     base.update(
         AWS_ENDPOINT_URL=server,
@@ -123,7 +87,7 @@ def test_birds_example_applies_completes_and_exports_coco(env, server, tmp_path)
     again = gtops(env, "plan", "specs/birds", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr  # applied jobs plan as no-ops
 
-    assert _post(server, "advance", {"steps": 10})
+    assert control(server, "advance", {"steps": 10})
     status = gtops(env, "status", "specs/birds", "--format", "json")
     assert status.returncode == 0
     rows = json.loads(status.stdout)["jobs"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import changes_of, make_workspace, manifest
 
 from gtops.jobs.plan import JobChangeError
 from gtops.plan import Action
+from tests.jobs.conftest import changes_of, make_workspace, manifest
 
 BBOX = """\
 - name: boxes

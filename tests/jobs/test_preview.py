@@ -8,10 +8,10 @@ import re
 import shutil
 
 import pytest
-from conftest import BBOX_JOB, Workspace
 
 from gtops.cli import main
 from gtops.jobs.templates import check_template, render, template_errors
+from tests.jobs.conftest import BBOX_JOB, Workspace
 
 
 def test_ground_truth_filters_behave_like_ground_truth():

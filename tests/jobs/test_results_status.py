@@ -7,10 +7,10 @@ import io
 import json
 
 import pytest
-from conftest import BBOX_JOB, CLASSIFY_JOB
 
 import gtops.sandbox
 from gtops.cli import main
+from tests.jobs.conftest import BBOX_JOB, CLASSIFY_JOB
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

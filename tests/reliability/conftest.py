@@ -3,15 +3,12 @@ sandbox server per session for the tests that need real processes (faults over t
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from typing import Any
 
 import pytest
-from rel_helpers import ACCOUNT, FAST_QUOTAS, Recorder, control
+from rel_helpers import ACCOUNT, FAST_QUOTAS, Recorder
+
+from tests.sandbox_server import clean, running_server
 
 
 @pytest.fixture
@@ -54,48 +51,16 @@ def demo_bucket(inproc) -> str:
     return "gtops-demo-data"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("rel-sandbox") / "server.log"
-    env = {"GTOPS_SANDBOX_JOB_SECONDS": "0"}
-    import os
-
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gtops.sandbox.server", "--port", str(port)],
-            stdout=out,
-            stderr=out,
-            env={**os.environ, **env},
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_gtops/health", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(f"sandbox did not start: {log.read_text()}") from None
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_server(tmp_path_factory.mktemp("rel-sandbox") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture
 def server(server_url) -> str:
     """The session's sandbox server, emptied and with every realism switch off."""
-    control(server_url, "reset")
-    control(server_url, "config", {"latency_ms": 0, "quotas": False, "fault_rate": 0, "targets": []})
-    return server_url
+    return clean(server_url)
 
 
 __all__ = ["ACCOUNT"]

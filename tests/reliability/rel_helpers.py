@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.sandbox_server import control  # noqa: F401  (re-exported for the suites)
+
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "tests" / "e2e" / "stack"
 TRAINS = REPO / "specs" / "trains-and-cars"
@@ -58,12 +60,6 @@ def gtops_proc(env: dict, *args: str, timeout: float = 300, cwd: Path = REPO) ->
         cwd=cwd,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
-
-
-def control(url: str, name: str, body: dict | None = None) -> dict:
-    req = urllib.request.Request(f"{url}/_gtops/{name}", data=json.dumps(body or {}).encode(), method="POST")
-    req.add_header("Content-Type", "application/json")
-    return json.loads(urllib.request.urlopen(req, timeout=10).read())
 
 
 def stats(url: str) -> dict:

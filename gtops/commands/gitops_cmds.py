@@ -29,6 +29,7 @@ from gtops.commands.plan_cmds import (
     _color,
     _targets,
     confirm,
+    finish,
 )
 from gtops.settings import Settings
 
@@ -77,7 +78,6 @@ def destroy(
     from gtops.aws import translated_errors
     from gtops.engine import apply as run_apply
     from gtops.engine import check_safety
-    from gtops.errors import ApplyFailed
     from gtops.gitops.destroy import check_gone, destroy_plan, refuse_empty_spec
     from gtops.gitops.lock import held, parse_timeout
     from gtops.gitops.planfile import new_plan_id
@@ -98,11 +98,7 @@ def destroy(
         report = run_apply(planned, log=stderr)
         if report.ok:
             check_gone(planned)
-    if stats:
-        stderr(aws.stats.report())
-    print(report.summary().replace("Apply complete!", "Destroy complete!"))
-    if not report.ok:
-        raise ApplyFailed(f"{len(report.failed)} step(s) failed, {len(report.skipped)} skipped (see above)")
+    finish(report, aws, stats, "Destroy complete!")
 
 
 def export(

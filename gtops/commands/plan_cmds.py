@@ -139,7 +139,6 @@ def _run(planned, s, targets, plan_id: str, stats: bool) -> None:
     """Apply a computed plan, verify AWS now matches, and mark the setup with the plan id."""
     from gtops.engine import apply as run_apply
     from gtops.engine import verify
-    from gtops.errors import ApplyFailed
     from gtops.gitops.planfile import record_applied
 
     report = run_apply(planned, log=stderr)
@@ -149,9 +148,16 @@ def _run(planned, s, targets, plan_id: str, stats: bool) -> None:
     finally:
         if report.done:  # whatever was applied makes older saved plans stale
             record_applied(planned, plan_id)
+    finish(report, planned.aws, stats)
+
+
+def finish(report, aws, stats: bool, done: str = "Apply complete!") -> None:
+    """The end of apply and destroy: call statistics, the summary, and exit 1 if anything did not run."""
+    from gtops.errors import ApplyFailed
+
     if stats:
-        stderr(planned.aws.stats.report())
-    print(report.summary())
+        stderr(aws.stats.report())
+    print(report.summary().replace("Apply complete!", done))
     if not report.ok:
         raise ApplyFailed(f"{len(report.failed)} step(s) failed, {len(report.skipped)} skipped (see above)")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections import Counter
@@ -43,6 +44,7 @@ class Aws:
         self.settings = settings
         self.endpoint_url = endpoint_url if endpoint_url is not None else settings.effective_endpoint()
         self.stats = CallStats()
+        self._started = threading.local()
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         import boto3
@@ -83,13 +85,35 @@ class Aws:
                     max_pool_connections=32,
                 )
                 client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
-                client.meta.events.register("before-call", self._count)
+                self.watch(client)
                 self._clients[key] = client
             return self._clients[key]
+
+    def watch(self, client) -> None:
+        """Count every call (for --stats) and, with -v, log each one to stderr: the operation, its HTTP
+        status and time, never its parameters or answer (they can hold secrets)."""
+        client.meta.events.register("before-call", self._count)
+        if self.settings.verbose:
+            client.meta.events.register("after-call", self._log_call)
+            client.meta.events.register("after-call-error", self._log_error)
 
     def _count(self, model=None, **_: Any) -> None:
         if model is not None:
             self.stats.record(model.service_model.service_name, model.name)
+            self._started.at = time.monotonic()
+
+    def _elapsed(self) -> str:
+        started = getattr(self._started, "at", None)
+        return f" in {(time.monotonic() - started) * 1000:.0f} ms" if started else ""
+
+    def _log_call(self, http_response=None, model=None, **_: Any) -> None:
+        status = getattr(http_response, "status_code", "?")
+        name = f"{model.service_model.service_name}:{model.name}" if model is not None else "call"
+        print(f"aws: {name} -> HTTP {status}{self._elapsed()}", file=sys.stderr, flush=True)
+
+    def _log_error(self, exception=None, event_name: str = "", **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1] or "call"
+        print(f"aws: {operation} -> {type(exception).__name__}{self._elapsed()}", file=sys.stderr, flush=True)
 
     @property
     def account(self) -> str:
@@ -100,7 +124,7 @@ class Aws:
             retries = {"mode": "standard", "total_max_attempts": 2}
             quick = Config(retries=retries, connect_timeout=5, read_timeout=30)
             sts = self.session.client("sts", endpoint_url=self.endpoint_url, config=quick)
-            sts.meta.events.register("before-call", self._count)
+            self.watch(sts)
             self._account = sts.get_caller_identity()["Account"]
         return self._account
 

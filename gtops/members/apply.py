@@ -80,12 +80,7 @@ def dedicated_client(aws, service: str, pool: int):
         max_pool_connections=pool,
     )
     client = aws.session.client(service, endpoint_url=aws.endpoint_url, config=config)
-
-    def count(model=None, **_: Any) -> None:
-        if model is not None:
-            aws.stats.record(model.service_model.service_name, model.name)
-
-    client.meta.events.register("before-call", count)
+    aws.watch(client)
     return client
 
 

@@ -175,3 +175,14 @@ def test_a_create_whose_answer_is_lost_is_not_made_twice(aws_env, sandbox, opera
     clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pools[0]["Id"])
     assert [c["ClientName"] for c in clients["UserPoolClients"]] == ["labelclient"]
     assert run_gtops(aws_env, "plan", STACK, "--detailed-exitcode").returncode == 0
+
+
+def test_verbose_logs_each_call_to_stderr_without_its_parameters(aws_env):
+    apply_ok(aws_env)
+    quiet = run_gtops(aws_env, "plan", STACK)
+    loud = run_gtops(aws_env, "plan", STACK, "-v")
+    assert loud.returncode == 0
+    assert loud.stdout == quiet.stdout  # data on stdout only; the log goes to stderr
+    assert "aws: cognito-idp:DescribeUserPoolClient -> HTTP 200" in loud.stderr
+    assert "aws:" not in quiet.stderr
+    assert "ClientSecret" not in loud.stderr and "labelclient" not in loud.stderr

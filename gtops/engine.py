@@ -61,7 +61,14 @@ def compute(spec, aws, targets: list[Address] | None = None) -> Planned:
 def check_safety(plan: Plan, force: bool) -> None:
     risky = plan.needs_force()
     if risky and not force:
-        lines = [f"  {c.address}: {c.needs_force}" for c in risky]
+        # One line per reason: a roster guard can mark hundreds of workers with the same one.
+        by_reason: dict[str, list[str]] = {}
+        for change in risky:
+            by_reason.setdefault(change.needs_force, []).append(str(change.address))
+        lines = []
+        for reason, addresses in by_reason.items():
+            shown = addresses[0] if len(addresses) == 1 else f"{addresses[0]} and {len(addresses) - 1} more"
+            lines.append(f"  {shown}: {reason}")
         raise UnsafePlan(
             "the plan includes changes that need --force:\n"
             + "\n".join(lines)

@@ -274,8 +274,9 @@ DANGEROUS = {
         "cognito_user_pool.LabelUserPool: turning off the pool's deletion protection"
     ],
     "dangerous-remove-most-workers": [
-        "cognito_user.w11@example.com: would remove or disable 83% of 12 existing workers (over the 30% limit set "
-        "by safety.max_worker_change)"
+        # one line for all ten workers the guard stopped, not ten lines
+        "cognito_user.w02@example.com and 9 more: would remove or disable 83% of 12 existing workers (over the "
+        "30% limit set by safety.max_worker_change)"
     ],
     "dangerous-disable-most-workers": ["would remove or disable 83% of 12 existing workers"],
     "dangerous-replace-workforce": [

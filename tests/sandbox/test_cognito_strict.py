@@ -13,8 +13,17 @@ from moto import mock_aws
 from gtops.sandbox import cognito
 
 
+@pytest.fixture(params=["inprocess", "server"])
+def idp(request: pytest.FixtureRequest) -> Any:
+    """Each rule holds in process (mock_aws) and over loopback (the sandbox server) alike."""
+    if request.param == "server":
+        return request.getfixturevalue("server_sandbox").client("cognito-idp")
+    return request.getfixturevalue("idp_local")
+
+
 @pytest.fixture
-def idp(monkeypatch: pytest.MonkeyPatch) -> Any:
+def idp_local(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """In process only: for the tests that look into the emulator (invitations sent)."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -383,7 +392,8 @@ def test_email_change_moves_the_sign_in_key(idp: Any) -> None:
 
 
 @pytest.mark.parametrize("email_pool", [True, False])
-def test_resend_reinvites_the_existing_user(idp: Any, email_pool: bool) -> None:
+def test_resend_reinvites_the_existing_user(idp_local: Any, email_pool: bool) -> None:
+    idp = idp_local
     if email_pool:
         pool_id = _email_pool(idp)
         username = "worker@example.com"
@@ -407,7 +417,8 @@ def test_resend_reinvites_the_existing_user(idp: Any, email_pool: bool) -> None:
     assert cognito.sent_invitations(pool_id) == {first["Username"]: 2}
 
 
-def test_suppressed_create_sends_nothing_and_resend_sends_once(idp: Any) -> None:
+def test_suppressed_create_sends_nothing_and_resend_sends_once(idp_local: Any) -> None:
+    idp = idp_local
     pool_id = _email_pool(idp)
     user = idp.admin_create_user(UserPoolId=pool_id, Username="w@example.com", MessageAction="SUPPRESS")[
         "User"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.inprocess import run_main
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).parent / "cases"
@@ -22,16 +22,7 @@ class Run:
 
 
 def gtops(*args: str) -> Run:
-    from gtops.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    return Run(code, out.getvalue(), err.getvalue())
+    return Run(*run_main(*args))
 
 
 @pytest.fixture

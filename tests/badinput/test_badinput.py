@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CASES, REPO, gtops
+
+from tests.badinput.conftest import CASES, REPO, gtops
 
 C = "tests/badinput/cases"
 STACK = "tests/e2e/stack"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import REPO, gtops
+from tests.badinput.conftest import REPO, gtops
 
 C = "tests/badinput/cases"
 

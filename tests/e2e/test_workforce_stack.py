@@ -24,6 +24,14 @@ def pool_id(env) -> str:
     return pool["Id"]
 
 
+def describe_client(env, pid: str) -> dict:
+    (listed,) = run_aws(env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)[
+        "UserPoolClients"
+    ]
+    args = ("describe-user-pool-client", "--user-pool-id", pid, "--client-id", listed["ClientId"])
+    return run_aws(env, "cognito-idp", *args)["UserPoolClient"]
+
+
 def test_apply_from_nothing_then_plan_is_empty(aws_env):
     out = apply_ok(aws_env)
     assert "Apply complete! Resources: 9 added, 0 changed, 0 destroyed." in out
@@ -33,18 +41,7 @@ def test_apply_from_nothing_then_plan_is_empty(aws_env):
 
     # What a worker needs really exists: portal URLs on the client, the portal in the invitation.
     pid = pool_id(aws_env)
-    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)[
-        "UserPoolClients"
-    ]
-    client = run_aws(
-        aws_env,
-        "cognito-idp",
-        "describe-user-pool-client",
-        "--user-pool-id",
-        pid,
-        "--client-id",
-        clients[0]["ClientId"],
-    )["UserPoolClient"]
+    client = describe_client(aws_env, pid)
     team = run_aws(aws_env, "sagemaker", "describe-workteam", "--workteam-name", "test2")["Workteam"]
     assert client["CallbackURLs"] == [f"https://{team['SubDomain']}/oauth2/idpresponse"]
     assert client["LogoutURLs"] == [f"https://{team['SubDomain']}/logout"]
@@ -62,18 +59,7 @@ def test_out_of_band_changes_show_as_drift_and_apply_converges(aws_env):
     run_aws(
         aws_env, "sagemaker", "update-workteam", "--workteam-name", "test2", "--description", "edited by hand"
     )
-    clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pid)[
-        "UserPoolClients"
-    ]
-    client = run_aws(
-        aws_env,
-        "cognito-idp",
-        "describe-user-pool-client",
-        "--user-pool-id",
-        pid,
-        "--client-id",
-        clients[0]["ClientId"],
-    )["UserPoolClient"]
+    client = describe_client(aws_env, pid)
     # A careful operator's full update that changes only the callback URL.
     update = {
         k: v for k, v in client.items() if k not in ("ClientSecret", "CreationDate", "LastModifiedDate")

@@ -3,8 +3,6 @@ recording, and a normalized dump of live state to compare two setups."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import subprocess
@@ -14,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.inprocess import run_main
 from tests.sandbox_server import control  # noqa: F401  (re-exported for the suites)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,16 +37,7 @@ class Run:
 
 def gtops_inproc(*args: str) -> Run:
     """`gtops ARGS` in this process (for moto's in-process sandbox), output captured."""
-    from gtops.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    return Run(code, out.getvalue(), err.getvalue())
+    return Run(*run_main(*args))
 
 
 def gtops_proc(env: dict, *args: str, timeout: float = 300, cwd: Path = REPO) -> Run:

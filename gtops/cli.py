@@ -55,6 +55,12 @@ def _global(
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Use the local sandbox instead of AWS.")] = False,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")] = 0,
     no_color: Annotated[bool, typer.Option("--no-color", help="Never colour output.")] = False,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside", help="Let specs name files outside their folder (trusted specs only)."
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -66,6 +72,7 @@ def _global(
         sandbox=sandbox,
         verbose=verbose,
         color=not no_color and "NO_COLOR" not in os.environ,
+        allow_outside=allow_outside,
     )
 
 

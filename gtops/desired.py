@@ -69,6 +69,8 @@ def build(data: dict) -> list[Resource]:
         for nested in ("password_policy", "email"):
             if nested in pool:
                 attrs[nested] = dict(pool[nested])
+        if "custom_attributes" in pool:
+            attrs["custom_attributes"] = sorted(pool["custom_attributes"])
         attrs["tags"] = ownership_tags(data, pool.get("tags"))
         out.append(Resource(pool_addr, attrs, meta={"pinned_id": pool.get("id")}))
 

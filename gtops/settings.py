@@ -18,6 +18,8 @@ class Settings:
     verbose: int = 0
     color: bool = True
     stats: bool = False
+    # Let specs name files outside their folder (see gtops.files); never on by default.
+    allow_outside: bool = False
 
     def merged(self, **overrides) -> Settings:
         """Per-command flags win over global ones; None means 'not given'."""

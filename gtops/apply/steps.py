@@ -18,7 +18,7 @@ from gtops.apply.requests import (
 )
 from gtops.aws import error_code
 from gtops.errors import GtopsError
-from gtops.live.cognito import find_pool_id
+from gtops.live.cognito import custom_attributes, find_pool_id
 from gtops.live.sns import topic_arn
 from gtops.plan import Change
 
@@ -138,6 +138,8 @@ def pool_create(ctx: ApplyContext, change: Change) -> None:
         request["UsernameAttributes"] = [sign_in]
         request["AutoVerifiedAttributes"] = [sign_in]
     request["UsernameConfiguration"] = {"CaseSensitive": bool(attrs.get("case_sensitive", False))}
+    if attrs.get("custom_attributes"):
+        request["Schema"] = [_custom_attribute(n) for n in attrs["custom_attributes"]]
     apply_pool_fields(request, attrs)
     answer = create_exactly_once(
         ctx, "cognito-idp", "create_user_pool", request, lambda: find_pool_id(ctx.aws, attrs["name"], None)
@@ -156,9 +158,20 @@ def _describe_pool(ctx: ApplyContext) -> dict:
     return pool
 
 
+def _custom_attribute(name: str) -> dict:
+    return {"Name": name, "AttributeDataType": "String", "Mutable": True}
+
+
 def pool_update(ctx: ApplyContext, change: Change) -> None:
     idp = _idp(ctx)
-    request = pool_update_request(idp, _describe_pool(ctx))
+    pool = _describe_pool(ctx)
+    have = set(custom_attributes(pool))
+    missing = [n for n in (change.after or {}).get("custom_attributes", []) if n not in have]
+    if missing:  # AddCustomAttributes only adds; Cognito cannot remove a custom attribute
+        idp.add_custom_attributes(
+            UserPoolId=pool["Id"], CustomAttributes=[_custom_attribute(n) for n in missing]
+        )
+    request = pool_update_request(idp, pool)
     apply_pool_fields(request, change.after or {})
     idp.update_user_pool(**request)
 

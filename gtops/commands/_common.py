@@ -39,6 +39,10 @@ FormatOpt = Annotated[
 ]
 VerboseOpt = Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Never colour output.")]
+AllowOutsideOpt = Annotated[
+    bool,
+    typer.Option("--allow-outside", help="Let specs name files outside their folder (trusted specs only)."),
+]
 
 
 DEFAULT = Settings()  # placeholder default of a command's `conn`; with_connection always passes one
@@ -52,6 +56,7 @@ CONNECTION_OPTIONS: dict[str, tuple[object, object]] = {
     "sandbox": (SandboxOpt, False),
     "verbose": (VerboseOpt, 0),
     "no_color": (NoColorOpt, False),
+    "allow_outside": (AllowOutsideOpt, False),
 }
 
 
@@ -80,11 +85,19 @@ def with_connection(command):
 def load_and_connect(conn: Settings, paths: list[Path] | None, var: list[str] | None):
     """Load the spec, resolve the endpoint (starting the sandbox if asked) and build the AWS clients."""
     from gtops.engine import connect
-    from gtops.spec import load_spec
 
-    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var), region=conn.region)
+    spec = load(conn, paths, var)
     endpoint = endpoint_for(conn, spec)
     return spec, connect(conn, spec, endpoint), endpoint
+
+
+def load(conn: Settings, paths: list[Path] | None, var: list[str] | None):
+    """Load the spec the way every command does: --var values, --region for its checks, --allow-outside."""
+    from gtops.spec import load_spec
+
+    return load_spec(
+        default_paths(paths), cli_vars=parse_vars(var), region=conn.region, allow_outside=conn.allow_outside
+    )
 
 
 def settings(
@@ -95,9 +108,16 @@ def settings(
     sandbox: bool = False,
     verbose: int = 0,
     no_color: bool = False,
+    allow_outside: bool = False,
 ) -> Settings:
     base: Settings = ctx.obj or Settings()
-    merged = base.merged(region=region, profile=profile, endpoint_url=endpoint_url, sandbox=sandbox)
+    merged = base.merged(
+        region=region,
+        profile=profile,
+        endpoint_url=endpoint_url,
+        sandbox=sandbox,
+        allow_outside=allow_outside,
+    )
     if verbose:
         merged = merged.merged(verbose=max(verbose, base.verbose))
     if no_color:

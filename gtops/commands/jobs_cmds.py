@@ -15,10 +15,9 @@ from gtops.commands._common import (
     PathsArg,
     VarOpt,
     check_format,
-    default_paths,
     endpoint_for,
+    load,
     load_and_connect,
-    parse_vars,
     stderr,
     with_connection,
 )
@@ -48,7 +47,7 @@ def _prepared_names(aws, spec) -> list[tuple[dict, str | None]]:
     from gtops.jobs.plan import context
     from gtops.jobs.prepare import prepare
 
-    pctx = context(aws, spec.data, {"team_arns": _team_arns(aws, spec.data)})
+    pctx = context(aws, spec.data, {"team_arns": _team_arns(aws, spec.data)}, confinement=spec.confinement)
     out: list[tuple[dict, str | None]] = []
     for i, job in enumerate(spec.data.get("jobs") or []):
         if job.get("relaunch") != "auto":
@@ -199,10 +198,9 @@ def preview(
 
     if objects < 1:
         raise GtopsError("--objects must be at least 1")
-    from gtops.spec import load_spec
 
     s = conn
-    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var), region=s.region)
+    spec = load(s, paths, var)
     _, spec_job = find_job(spec.data, job)
     target = out or Path(f"{spec_job['name']}.preview.html")
     wants_aws = needs_s3(spec_job) or s.sandbox or bool(s.effective_endpoint()) or bool(s.profile)
@@ -213,11 +211,11 @@ def preview(
 
         aws = connect(s, spec, endpoint_for(s, spec))
         with translated_errors(aws.endpoint_url):
-            pctx = context(aws, spec.data, {"team_arns": {}})
+            pctx = context(aws, spec.data, {"team_arns": {}}, confinement=spec.confinement)
             page, notes = build_preview(pctx, spec.data, job, objects, offline)
     else:
         region_name = s.region or spec.data.get("region") or "us-east-1"
-        pctx = Context(spec.data, region_name, "000000000000")
+        pctx = Context(spec.data, region_name, "000000000000", confinement=spec.confinement)
         page, notes = build_preview(pctx, spec.data, job, objects, offline)
     target.write_text(page, encoding="utf-8")
     for note in notes:

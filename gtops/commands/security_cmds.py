@@ -13,8 +13,7 @@ from gtops.commands._common import (
     DEFAULT,
     PathsArg,
     VarOpt,
-    default_paths,
-    parse_vars,
+    load,
     stderr,
     with_connection,
 )
@@ -75,12 +74,11 @@ def iam_policy(
     """Print the IAM policy (JSON) a pipeline role needs to plan and apply these specs."""
     from gtops.errors import GtopsError
     from gtops.iam import ACCOUNT_PLACEHOLDER, build_policy, check_grammar, job_files, partition_of
-    from gtops.spec import load_spec
 
     if read_only and destroy:
         raise GtopsError("--read-only and --destroy cannot be combined")
     s = conn
-    spec = load_spec(default_paths(paths), cli_vars=parse_vars(var), region=s.region)
+    spec = load(s, paths, var)
     where = (
         s.region
         or spec.data.get("region")

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from gtops.commands._common import PathsArg, VarOpt, check_format, default_paths, parse_vars, stderr
+from gtops.commands._common import (
+    AllowOutsideOpt,
+    PathsArg,
+    VarOpt,
+    check_format,
+    default_paths,
+    parse_vars,
+    stderr,
+)
 
 ValidateFormatOpt = Annotated[
     str, typer.Option("--format", "-f", help="Output format: text (default) or json ({valid, problems}).")
@@ -20,6 +28,7 @@ def validate(
     paths: PathsArg = None,
     var: VarOpt = None,
     fmt: ValidateFormatOpt = "text",
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Check spec files (YAML syntax, schema, references, files, regions) and report every problem.
 
@@ -30,11 +39,12 @@ def validate(
 
     check_format(fmt, ("text", "json"))
     region = getattr(ctx.obj, "region", None)
+    allow_outside = allow_outside or getattr(ctx.obj, "allow_outside", False)
     problems = []
     summaries = []
     for setup in setups_in(default_paths(paths)):
         try:
-            spec = load_spec(setup, cli_vars=parse_vars(var), region=region)
+            spec = load_spec(setup, cli_vars=parse_vars(var), region=region, allow_outside=allow_outside)
         except SpecError as err:
             problems += err.problems
             continue

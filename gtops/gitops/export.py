@@ -244,6 +244,13 @@ def export_setup(
     return out
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage return) would run
+    as a formula when the roster is opened (CSV injection; OWASP's advice is a leading apostrophe, which the
+    roster reader drops again)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def _export_members(aws, pid: str, pool: dict, data: dict, out: Exported, csv_name: str | None) -> None:
     from gtops.members.read import group_members, list_users
 
@@ -278,10 +285,11 @@ def _export_members(aws, pid: str, pool: dict, data: dict, out: Exported, csv_na
         attrs = sorted({k for w in workers for k in (w.get("attributes") or {})})
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["email", "phone", "groups", "enabled", *attrs])
+        writer.writerow([spreadsheet_safe(c) for c in ["email", "phone", "groups", "enabled", *attrs]])
         for w in workers:
             row = [w["email"], w.get("phone", ""), ";".join(w["groups"]), "true" if w["enabled"] else "false"]
-            writer.writerow(row + [(w.get("attributes") or {}).get(a, "") for a in attrs])
+            row += [(w.get("attributes") or {}).get(a, "") for a in attrs]
+            writer.writerow([spreadsheet_safe(c) for c in row])
         out.workers_csv = buf.getvalue()
         members["csv"] = csv_name
     else:

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from gtops.errors import GtopsError
+from gtops.files import ANYWHERE
 from gtops.jobs import live as jl
 from gtops.jobs import roles
 from gtops.jobs.prepare import (
@@ -50,8 +51,9 @@ def where(spec: Any, index: int, name: str) -> str:
     return f"{file}:{line}: jobs[{index}] ({name})" if line else f"{file}: jobs[{index}] ({name})"
 
 
-def context(aws: Any, data: dict, ids: dict, offline: bool = False) -> Context:
+def context(aws: Any, data: dict, ids: dict, offline: bool = False, confinement: Any = None) -> Context:
     return Context(
+        confinement=confinement or ANYWHERE,
         data=data,
         region=aws.region,
         account=ids.get("account") or aws.account,
@@ -62,7 +64,7 @@ def context(aws: Any, data: dict, ids: dict, offline: bool = False) -> Context:
 
 
 def prepare_all(aws: Any, spec: Any, ids: dict) -> list[Prepared]:
-    ctx = context(aws, spec.data, ids)
+    ctx = context(aws, spec.data, ids, confinement=spec.confinement)
     return [
         prepare(ctx, i, job, where(spec, i, job["name"])) for i, job in enumerate(spec.data.get("jobs") or [])
     ]

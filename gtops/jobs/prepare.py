@@ -17,6 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from gtops.errors import GtopsError
+from gtops.files import (
+    ANYWHERE,
+    MAX_MANIFEST_FILE,
+    MAX_TEMPLATE_FILE,
+    MAX_UPLOAD_FILE,
+    Confinement,
+    read_bounded,
+    walk_files,
+)
 from gtops.jobs import s3 as s3u
 from gtops.jobs.tasks import (
     IMAGE_EXTENSIONS,
@@ -62,6 +71,7 @@ class Context:
     partition: str = "aws"
     team_arns: dict[str, str] = field(default_factory=dict)
     s3: Any = None  # an S3 client, or None to prepare offline (no S3 reads)
+    confinement: Confinement = ANYWHERE  # where local inputs may live (the spec's)
 
     @property
     def setup(self) -> str:
@@ -228,12 +238,7 @@ class _Input:
             self._read_s3_manifest()
         elif "manifest_file" in source:
             path = Path(source["manifest_file"])
-            try:
-                body = path.read_bytes()
-            except OSError as err:
-                raise GtopsError(
-                    f"{self.where}: cannot read input.manifest_file {path}: {err.strerror}"
-                ) from None
+            body = read_bounded(path, MAX_MANIFEST_FILE, f"{self.where}: input.manifest_file")
             self.lines = self._parse(body, str(path))
             self._add_manifest(body)
         elif "s3_prefix" in source:
@@ -304,13 +309,17 @@ class _Input:
     def _from_folder(self, folder: Path) -> None:
         if not folder.is_dir():
             raise GtopsError(f"{self.where}: input.folder {folder} is not a folder")
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and _wanted(p.name, self.tt.media))
+        what = f"{self.where}: input.folder"
+        found = walk_files(folder, self.ctx.confinement, what)
+        files = sorted(p for p in found if _wanted(p.name, self.tt.media))
         if self.tt.media == "text":
             lines = []
             for p in files:
-                lines += _text_lines(p.read_bytes())
+                lines += _text_lines(read_bounded(p, MAX_MANIFEST_FILE, what))
         else:
-            bodies = [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in files]
+            bodies = [
+                (p.relative_to(folder).as_posix(), read_bounded(p, MAX_UPLOAD_FILE, what)) for p in files
+            ]
             digest = sha(b"".join(name.encode() + b"\0" + sha(body).encode() for name, body in bodies))[:16]
             base = s3u.join(self.assets, f"data/{digest}/")
             lines = []
@@ -390,9 +399,9 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
         if job.get("template"):
             path = Path(job["template"])
             try:
-                template_text = path.read_text(encoding="utf-8")
-            except OSError as err:
-                raise GtopsError(f"{where}: cannot read template {path}: {err.strerror}") from None
+                template_text = read_bounded(path, MAX_TEMPLATE_FILE, f"{where}: template").decode("utf-8")
+            except UnicodeDecodeError:
+                raise GtopsError(f"{where}: template {path} is not UTF-8 text") from None
             raw = template_text.encode()
             key = f"template-{sha(raw)[:16]}.html"
         else:

@@ -24,6 +24,8 @@ SAMPLE_INPUT = {
     "source": "Example text to label.",
 }
 MAX_INLINE_BYTES = 8 * 1024 * 1024
+LIQUID_LOOP_LIMIT = 100_000  # loop iterations per render
+LIQUID_OUTPUT_LIMIT = 16 * 1024 * 1024  # characters a render may write or assign
 _CROWD_TAG = re.compile(r"<script[^>]*assets\.crowd\.aws/crowd-html-elements\.js[^>]*>\s*</script>", re.I)
 
 
@@ -33,6 +35,11 @@ def environment(read_access: Callable[[str], str] | None = None):
     from markupsafe import Markup
 
     env = Environment(autoescape=True)
+    # A template is untrusted input that gtops renders (validate, preview): bound its loops and output.
+    env.loop_iteration_limit = LIQUID_LOOP_LIMIT
+    env.output_stream_limit = LIQUID_OUTPUT_LIMIT
+    env.local_namespace_limit = LIQUID_OUTPUT_LIMIT
+    env.context_depth_limit = 30
 
     def grant_read_access(value: Any) -> str:
         text = str(value or "")
@@ -84,11 +91,16 @@ def template_errors(source: str, name: str = "<template>", task_input: dict | No
 
 def check_template(path: str | Path) -> list[str]:
     """Liquid syntax errors, unknown filters and a missing <crowd-form>, as 'file:line: message' lines."""
+    from gtops.errors import GtopsError
+    from gtops.files import MAX_TEMPLATE_FILE, read_bounded
+
     path = Path(path)
     try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as err:
-        return [f"{path}: cannot read the template: {err.strerror}"]
+        source = read_bounded(path, MAX_TEMPLATE_FILE, "template").decode("utf-8")
+    except GtopsError as err:
+        if not path.exists():
+            return [f"{path}: cannot read the template: No such file or directory"]
+        return [f"{path}: {str(err).split(': ', 1)[-1]}"]
     except UnicodeDecodeError:
         return [f"{path}: the template is not UTF-8 text"]
     return template_errors(source, str(path))

@@ -57,6 +57,7 @@ def pool_attrs(pool: dict) -> dict:
         "admin_only_create": bool((pool.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly")),
         "mfa": (pool.get("MfaConfiguration") or "OFF").lower(),
         "tags": dict(pool.get("UserPoolTags") or {}),
+        "custom_attributes": custom_attributes(pool),
     }
     policy = (pool.get("Policies") or {}).get("PasswordPolicy") or {}
     attrs["password_policy"] = {k: policy[v] for k, v in PASSWORD_FIELDS.items() if v in policy}
@@ -64,6 +65,11 @@ def pool_attrs(pool: dict) -> dict:
     attrs["email"] = {k: email[v] for k, v in EMAIL_FIELDS.items() if v in email}
     attrs["email"].setdefault("sending_account", "COGNITO_DEFAULT")
     return attrs
+
+
+def custom_attributes(pool: dict) -> list[str]:
+    names = (a.get("Name", "") for a in pool.get("SchemaAttributes") or [])
+    return sorted(n[len("custom:") :] for n in names if n.startswith("custom:"))
 
 
 def invitation_attrs(pool: dict) -> dict:
@@ -131,7 +137,12 @@ def read_pool_stack(aws, data: dict, state) -> None:
     state.ids["pool_id"] = pool_id
     state.ids["pool_arn"] = pool.get("Arn")
     state.ids["pool_raw"] = pool  # read-modify-write base for UpdateUserPool
-    state.add(Resource(Address("cognito_user_pool", pool["Name"]), pool_attrs(pool), meta={"id": pool_id}))
+    attrs = pool_attrs(pool)
+    if "custom_attributes" in spec_pool:  # Cognito never removes one: only the declared ones are compared
+        attrs["custom_attributes"] = sorted(
+            set(attrs["custom_attributes"]) & set(spec_pool["custom_attributes"])
+        )
+    state.add(Resource(Address("cognito_user_pool", pool["Name"]), attrs, meta={"id": pool_id}))
     if spec_pool.get("invitation"):
         state.add(Resource(Address("cognito_invitation", pool["Name"]), invitation_attrs(pool)))
 

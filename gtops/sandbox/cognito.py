@@ -494,6 +494,37 @@ def _update_user_pool_client(original: Callable[..., Any]) -> Callable[..., Any]
 # users
 
 
+_VERIFICATION_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
+
+
+def _check_schema(pool: Any, attributes: list[dict[str, str]] | None) -> None:
+    """AWS refuses attributes outside the pool's schema (moto stores them). The message is the one AWS
+    returns ("Attributes did not conform to the schema: Type for attribute {custom:x} could not be
+    determined"), as reported in public issue threads; a standard attribute is always in the schema."""
+    from gtops.spec.aws_rules import STANDARD_ATTRIBUTES
+
+    for attribute in attributes or []:
+        name = attribute.get("Name", "")
+        if name in STANDARD_ATTRIBUTES or name in _VERIFICATION_ATTRIBUTES:
+            continue
+        if name not in pool.schema_attributes:
+            raise _invalid(
+                "Attributes did not conform to the schema: "
+                f"Type for attribute {{{name}}} could not be determined"
+            )
+
+
+def _admin_update_user_attributes(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def admin_update_user_attributes(
+        self: Any, user_pool_id: str, username: str, attributes: list[dict[str, str]]
+    ) -> None:
+        _check_schema(self.describe_user_pool(user_pool_id), attributes)
+        return original(self, user_pool_id, username, attributes)
+
+    return admin_update_user_attributes
+
+
 def _admin_create_user(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def admin_create_user(
@@ -510,6 +541,8 @@ def _admin_create_user(original: Callable[..., Any]) -> Callable[..., Any]:
 
         with _LOCK:
             pool = self.describe_user_pool(user_pool_id)
+            if message_action != "RESEND":
+                _check_schema(pool, attributes)
             existing = _users(pool).find(username)
             if message_action == "RESEND":
                 if existing is None:
@@ -656,6 +689,7 @@ def install() -> None:
         _patch(backend_cls, "create_user_pool_client", _create_user_pool_client)
         _patch(backend_cls, "update_user_pool_client", _update_user_pool_client)
         _patch(backend_cls, "admin_create_user", _admin_create_user)
+        _patch(backend_cls, "admin_update_user_attributes", _admin_update_user_attributes)
         for name in _USER_METHODS:
             _patch(backend_cls, name, _locked)
         for name, (keyword, member) in _PAGE_LIMITS.items():

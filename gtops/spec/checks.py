@@ -13,6 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from gtops.errors import Problem
+from gtops.files import ANYWHERE, Confinement
+from gtops.spec.aws_rules import (
+    arn_partition_problem,
+    attribute_problem,
+    bucket_problem,
+    email_problem,
+)
 from gtops.spec.durations import format_duration, parse_duration
 from gtops.spec.lambdas import TASK_TYPE_SUFFIX, builtin_lambda_arns, builtin_regions
 from gtops.spec.locations import Locations
@@ -51,8 +58,16 @@ def resolve_file(locations: Locations, path: tuple[Any, ...], value: str) -> Pat
 
 
 class Checker:
-    def __init__(self, data: dict, locations: Locations, region: str | None, complete: bool = True):
+    def __init__(
+        self,
+        data: dict,
+        locations: Locations,
+        region: str | None,
+        complete: bool = True,
+        confinement: Confinement = ANYWHERE,
+    ):
         self.data = data
+        self.confinement = confinement
         # False when some spec file could not be read: rules that look across files would only add
         # false alarms then (a group "missing" because its file failed to parse).
         self.complete = complete
@@ -74,7 +89,46 @@ class Checker:
         team_names = self.teams(group_names)
         self.members(group_names)
         self.jobs(team_names)
+        self.aws_names()
         return self.problems
+
+    def aws_names(self) -> None:
+        """Bucket names and ARNs AWS would refuse: S3 naming rules, ARNs of another partition."""
+        lock = _mapping(self.data.get("lock"))
+        if isinstance(lock.get("bucket"), str) and (why := bucket_problem(lock["bucket"])):
+            self.add(("lock", "bucket"), why)
+        arns: list[tuple[tuple[Any, ...], Any, str]] = [
+            (
+                ("notifications", "topic_arn"),
+                _mapping(self.data.get("notifications")).get("topic_arn"),
+                "topic",
+            ),
+            (
+                ("pool", "email", "source_arn"),
+                _mapping(_mapping(self.data.get("pool")).get("email")).get("source_arn"),
+                "SES identity",
+            ),
+        ]
+        for i, job in dicts(self.data.get("jobs")):
+            p = ("jobs", i)
+            inputs = _mapping(job.get("input"))
+            uris = [(p + ("output",), job.get("output")), (p + ("assets",), job.get("assets"))]
+            uris += [(p + ("input", k), inputs.get(k)) for k in ("manifest", "s3_prefix")]
+            for path, uri in uris:
+                if not (isinstance(uri, str) and uri.startswith("s3://")):
+                    continue
+                bucket, _, key = uri[5:].partition("/")
+                if why := bucket_problem(bucket):
+                    self.add(path, why)
+                elif path[-1] == "manifest" and (not key or key.endswith("/")):
+                    self.add(path, f"'{uri}' names no object: the manifest is a file, s3://bucket/path/file")
+            arns.append((p + ("role",), job.get("role"), "role"))
+            for key, fn in _mapping(job.get("lambdas")).items():
+                arns.append((p + ("lambdas", key), fn, "Lambda function"))
+            arns.append((p + ("kms_key",), job.get("kms_key"), "KMS key"))
+        for path, arn, what in arns:
+            if isinstance(arn, str) and (why := arn_partition_problem(arn, self.region, what)):
+                self.add(path, why)
 
     # -- top level -------------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -212,10 +266,19 @@ class Checker:
 
     def members(self, group_names: list[str]) -> None:
         members = _mapping(self.data.get("members"))
+        declared = _mapping(self.data.get("pool")).get("custom_attributes")
+        custom = (
+            frozenset(a for a in declared if isinstance(a, str))
+            if isinstance(declared, list)
+            else frozenset()
+        )
         seen: dict[str, int] = {}
         for i, worker in dicts(members.get("workers")):
             path = ("members", "workers", i)
             email = worker.get("email")
+            why = email_problem(email) if isinstance(email, str) else None
+            if why:
+                self.add(path + ("email",), f"'{email.encode('ascii', 'backslashreplace').decode()}' {why}")
             if isinstance(email, str):
                 key = email.strip().lower()
                 if key in seen:
@@ -241,11 +304,13 @@ class Checker:
                             path + ("groups", j),
                             f"unknown group '{group}'{suggest(group, group_names)}; define it in `groups`",
                         )
-            for name in _mapping(worker.get("attributes")):
+            for name, value in _mapping(worker.get("attributes")).items():
                 if name in _RESERVED_ATTRS:
                     field = {"email": "email", "phone_number": "phone"}.get(name)
                     hint = f"; use the worker's `{field}` field" if field else ""
                     self.add(path + ("attributes", name), f"'{name}' cannot be set as an attribute{hint}")
+                elif isinstance(value, str) and (why := attribute_problem(name, value, custom)):
+                    self.add(path + ("attributes", name), why)
 
     # -- jobs ------------------------------------------------------------------------------------------
     def jobs(self, team_names: list[str]) -> None:
@@ -399,7 +464,10 @@ class Checker:
 
     def _must_exist(self, path: tuple[Any, ...], value: str, folder: bool) -> bool:
         target = resolve_file(self.loc, path, value)
-        if not target.exists():
+        outside = self.confinement.problem(target)
+        if outside:
+            self.add(path, outside)
+        elif not target.exists():
             self.add(path, f"{'folder' if folder else 'file'} not found: {target}")
         elif folder and not target.is_dir():
             self.add(path, f"not a folder: {target}")
@@ -423,5 +491,11 @@ class Checker:
             )
 
 
-def check(data: dict, locations: Locations, region: str | None, complete: bool = True) -> list[Problem]:
-    return Checker(data, locations, region, complete).run()
+def check(
+    data: dict,
+    locations: Locations,
+    region: str | None,
+    complete: bool = True,
+    confinement: Confinement = ANYWHERE,
+) -> list[Problem]:
+    return Checker(data, locations, region, complete, confinement).run()

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gtops.errors import Problem, SpecError
+from gtops.errors import GtopsError, Problem, SpecError
+from gtops.files import MAX_SPEC_FILE, MAX_SPEC_FILES, Confinement, read_bounded, setup_root
 from gtops.spec import variables
 from gtops.spec.checks import check
 from gtops.spec.locations import FieldPath, Location, Locations
@@ -34,6 +35,12 @@ class Spec:
     files: list[Path]
     digest: str
     locations: Locations = field(repr=False)
+    # Values of variables given only from outside the spec (--var, GTOPS_VAR_*): masked in all output.
+    secrets: list[str] = field(default_factory=list, repr=False)
+    # Variables declared in the spec's vars: blocks (their values may be shown and saved).
+    declared_vars: frozenset[str] = frozenset()
+    # The folder every file the spec names must stay in (None: --allow-outside).
+    confinement: Confinement = field(default_factory=lambda: Confinement(None), repr=False)
 
     def locate(self, path: FieldPath) -> Location:
         """(file, line, column) where a field was written, e.g. locate(("teams", 0, "groups", 1))."""
@@ -71,6 +78,9 @@ def spec_files(paths: Iterable[Path | str], problems: list[Problem]) -> list[Pat
             if file.resolve() not in seen:
                 seen.add(file.resolve())
                 out.append(file)
+    if len(out) > MAX_SPEC_FILES:
+        problems.append(Problem(str(out[0].parent), 0, 0, "", f"more than {MAX_SPEC_FILES} spec files"))
+        return []
     return out
 
 
@@ -163,7 +173,9 @@ class _Merger:
                 self._conflict(file, marks, path)
 
 
-def _add_csv_workers(data: dict[str, Any], loc: Locations, problems: list[Problem], read: list[Path]) -> None:
+def _add_csv_workers(
+    data: dict[str, Any], loc: Locations, problems: list[Problem], read: list[Path], confinement: Confinement
+) -> None:
     members = data.get("members")
     if not isinstance(members, dict):
         return
@@ -182,6 +194,10 @@ def _add_csv_workers(data: dict[str, Any], loc: Locations, problems: list[Proble
     for path, rel in entries:
         display = str(Path(loc.file_of(path)).parent / rel)
         absolute = (Path(loc.file_of(path)).parent / Path(rel).expanduser()).resolve()
+        outside = confinement.problem(absolute)
+        if outside:
+            problems.append(loc.problem(path, outside))
+            continue
         if not absolute.is_file():
             problems.append(loc.problem(path, f"CSV file not found: {absolute}"))
             continue
@@ -217,10 +233,12 @@ def load_spec(
     cli_vars: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     region: str | None = None,
+    allow_outside: bool = False,
 ) -> Spec:
     """Load, render, merge and validate spec files into one setup; raise SpecError with every problem.
 
-    `region` (e.g. from --region) overrides the spec's region for the region-dependent checks only.
+    `region` (e.g. from --region) overrides the spec's region for the region-dependent checks only;
+    `allow_outside` lets the spec name files outside its folder (see gtops.files).
     """
     problems: list[Problem] = []
     files = spec_files(paths, problems)
@@ -229,7 +247,11 @@ def load_spec(
     texts: list[tuple[str, Path, str]] = []
     for path in files:
         try:
-            texts.append((str(path), path, path.read_bytes().decode("utf-8-sig")))
+            texts.append(
+                (str(path), path, read_bounded(path, MAX_SPEC_FILE, "spec file").decode("utf-8-sig"))
+            )
+        except GtopsError as err:
+            problems.append(Problem(str(path), 0, 0, "", str(err).removeprefix("spec file: ")))
         except UnicodeDecodeError as err:
             problems.append(
                 Problem(str(path), 1, 1, "", f"not UTF-8 text ({err.reason} at byte {err.start})")
@@ -294,9 +316,31 @@ def load_spec(
 
     problems.extend(schema_problems(data, locations))
     read = [p.resolve() for _, p, _ in texts]
-    _add_csv_workers(data, locations, problems, read)
+    confinement = _confinement(data, locations, files, allow_outside, problems)
+    _add_csv_workers(data, locations, problems, read, confinement)
     spec_region = data.get("region") if isinstance(data.get("region"), str) else None
-    problems.extend(check(data, locations, region or spec_region, complete))
+    problems.extend(check(data, locations, region or spec_region, complete, confinement))
     if problems:
         raise SpecError(problems)
-    return Spec(data=normalize(data, locations), files=read, digest=_digest(read), locations=locations)
+    return Spec(
+        data=normalize(data, locations),
+        files=read,
+        digest=_digest(read),
+        locations=locations,
+        secrets=ctx.secret_values(),
+        declared_vars=frozenset(file_vars),
+        confinement=confinement,
+    )
+
+
+def _confinement(
+    data: dict[str, Any], loc: Locations, files: list[Path], allow_outside: bool, problems: list[Problem]
+) -> Confinement:
+    declared = data.get("root")
+    root_path = None
+    if isinstance(declared, str):
+        root_path = Path(loc.file_of(("root",))).parent / declared
+    root, why = setup_root(files, root_path, allow_outside)
+    if why:
+        problems.append(loc.problem(("root",), why))
+    return Confinement(root)

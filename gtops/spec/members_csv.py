@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gtops.errors import Problem
+from gtops.errors import GtopsError, Problem
+from gtops.files import MAX_CSV_FILE, MAX_ROSTER_ROWS, read_bounded
 from gtops.spec.schema import EMAIL, PHONE
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -41,6 +42,14 @@ def parse_bool(text: str) -> bool | None:
     return None
 
 
+def _unquote_formula(cell: str) -> str:
+    """`gtops export` writes '=..., '+..., '-..., '@... so spreadsheets show them as text, not formulas;
+    the apostrophe is not part of the value."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
+        return cell[1:]
+    return cell
+
+
 def _columns(raw_line: str, cells: list[str]) -> list[int]:
     """1-based column where each cell starts in the raw line (best effort for quoted cells)."""
     out, pos = [], 0
@@ -60,12 +69,9 @@ def read_members_csv(path: Path, display: str) -> CsvRows:
         result.problems.append(Problem(display, line, column, field_name, message))
 
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        problem(0, 0, "", "file not found")
-        return result
-    except IsADirectoryError:
-        problem(0, 0, "", "is a folder, not a CSV file")
+        text = read_bounded(path, MAX_CSV_FILE, "members.csv").decode("utf-8-sig")
+    except GtopsError as err:
+        problem(0, 0, "", str(err).split(": ", 1)[-1])
         return result
     except UnicodeDecodeError as err:
         problem(1, 1, "", f"not UTF-8 text ({err.reason} at byte {err.start})")
@@ -86,6 +92,10 @@ def read_members_csv(path: Path, display: str) -> CsvRows:
         last_line = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
+        row = [_unquote_formula(cell) for cell in row]
+        if len(result.workers) + len(result.problems) >= MAX_ROSTER_ROWS:
+            problem(start, 1, "", f"more than {MAX_ROSTER_ROWS:,} rows; split the roster into several files")
+            return result
         raw = raw_lines[start - 1] if start - 1 < len(raw_lines) else ""
         cols = _columns(raw, row)
         if header is None:

@@ -71,6 +71,7 @@ PUBLIC_AVAILABILITY = 6 * 3600
 def normalize(raw: dict[str, Any], locations: Locations) -> dict[str, Any]:
     data = copy.deepcopy(raw)
     data.pop("vars", None)
+    data.pop("root", None)  # applied while loading (Spec.confinement)
     if "name" not in data and isinstance(data.get("pool"), dict):
         data["name"] = data["pool"]["name"]
     prune = data.setdefault("prune", {})

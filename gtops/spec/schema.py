@@ -227,6 +227,17 @@ def _pool() -> dict:
                     ),
                 },
             ),
+            "custom_attributes": _list(
+                "Custom user attributes the pool declares (text, changeable), written custom:<name> in "
+                "worker attributes. Cognito cannot remove one: gtops only adds what is missing.",
+                _str(
+                    "Attribute name without the custom: prefix, 1-20 characters.",
+                    r"^[\w.:-]{1,20}$",
+                    "custom attribute names are 1-20 letters, digits and _.:-",
+                ),
+                maxItems=50,
+                uniqueItems=True,
+            ),
             "tags": _tags("Tags on the user pool (added to the common tags)."),
         },
         ("name",),
@@ -661,6 +672,12 @@ def build_schema() -> dict[str, Any]:
             ),
             "region": _str(
                 "AWS region, e.g. us-east-1 (--region overrides).", REGION, "a region looks like us-east-1"
+            ),
+            "root": _str(
+                "Folder that files named in the spec (rosters, templates, manifests, input folders, Lambda "
+                "sources) must stay in, relative to this file. Default: the folder of the spec files. It may "
+                "widen that up to the working folder, never beyond (--allow-outside lifts the rule).",
+                minLength=1,
             ),
             "vars": {
                 "type": "object",

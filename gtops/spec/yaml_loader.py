@@ -40,7 +40,25 @@ class YamlProblem(Exception):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader; only composes nodes, `_Builder` turns them into data with marks."""
+    """SafeLoader; only composes nodes, `_Builder` turns them into data with marks.
+
+    PyYAML composes nodes recursively, so 100,000 nested `[` would end in RecursionError: the depth is
+    checked here, long before Python's own limit.
+    """
+
+    depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooBig(
+                    yaml.ScalarNode("tag:yaml.org,2002:null", "", self.peek_event().start_mark),
+                    f"values nest more than {MAX_DEPTH} levels deep",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _mark(node: yaml.Node) -> Mark:
@@ -130,14 +148,29 @@ def _syntax_problem(err: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     return YamlProblem(line, col, f"YAML syntax error: {message}")
 
 
+def _reader_problem(err: yaml.reader.ReaderError, text: str) -> YamlProblem:
+    before = text[: err.position]
+    line = before.count("\n") + 1
+    column = err.position - (before.rfind("\n") + 1) + 1
+    return YamlProblem(line, column, f"control character U+{err.character:04X} is not allowed in YAML text")
+
+
 def load_yaml(text: str) -> tuple[Any, dict[Path_, Mark], list[YamlProblem]]:
     """Parse one YAML document: (data, marks by field path, problems). Empty text gives None."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as err:  # a NUL or other control character
+        return None, {}, [_reader_problem(err, text)]
     try:
         try:
             node = loader.get_single_node()
+        except _TooBig as err:
+            line, col = _mark(err.node)
+            return None, {(): (1, 1)}, [YamlProblem(line, col, f"YAML too deep: {err.why}")]
         except yaml.MarkedYAMLError as err:
             return None, {}, [_syntax_problem(err, text)]
+        except yaml.reader.ReaderError as err:
+            return None, {}, [_reader_problem(err, text)]
         except yaml.YAMLError as err:  # pragma: no cover - unmarked errors are rare (encoding)
             return None, {}, [YamlProblem(1, 1, f"YAML error: {err}")]
         if node is None:

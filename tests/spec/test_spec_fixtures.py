@@ -334,9 +334,7 @@ CASES: dict[str, list[str]] = {
         "GTOPS_VAR_stage)"
     ],
     "var-syntax-error.yaml": [
-        "var-syntax-error.yaml:3:14: variable syntax error: unexpected end of template, expected 'end of "
-        "print "
-        "statement'."
+        "var-syntax-error.yaml:3:14: '{{' without a closing '}}' on the same line"
     ],
     "var-bad-name.yaml": [
         "var-bad-name.yaml:3:3: vars.my-env: variable name 'my-env' must be letters, digits and _"

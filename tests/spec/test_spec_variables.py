@@ -41,7 +41,8 @@ def test_cognito_placeholders_survive(tmp_path: Path) -> None:
 
 
 def test_environment_overrides_vars_and_cli_overrides_environment(tmp_path: Path) -> None:
-    assert load(tmp_path, environ={"env": "plain"})["name"] == "v-plain"
+    # A plain environment variable is not a spec variable: a pipeline's environment holds its credentials.
+    assert load(tmp_path, environ={"env": "plain"})["name"] == "v-dev"
     assert load(tmp_path, environ={"env": "plain", "GTOPS_VAR_env": "prefixed"})["name"] == "v-prefixed"
     data = load(tmp_path, environ={"GTOPS_VAR_env": "prefixed"}, cli_vars={"env": "prod"})
     assert data["name"] == "v-prod" and data["pool"]["name"] == "pool-prod"
@@ -111,3 +112,37 @@ def test_hash_lines_inside_block_text_are_kept(tmp_path: Path) -> None:
     )
     message = load(tmp_path, text, environ={})["pool"]["invitation"]["message"]
     assert message == "# Hello {{ who }}\npw {####}\n"
+
+
+def test_an_environment_variable_is_not_a_variable_and_the_error_says_so(tmp_path: Path) -> None:
+    text = "name: n\npool: {name: p}\ntags: {k: '{{ AWS_SECRET_ACCESS_KEY }}'}\n"
+    with pytest.raises(SpecError) as caught:
+        load(tmp_path, text, environ={"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI"})
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (3, 12)
+    assert problem.message.startswith("undefined variable 'AWS_SECRET_ACCESS_KEY'")
+    assert "environment variables are not spec variables" in problem.message
+    assert "wJalrXUtnFEMI" not in str(caught.value)
+
+
+def test_filters_defaults_and_mapping_keys(tmp_path: Path) -> None:
+    text = (
+        "vars: {site: {code: EU}}\n"
+        "name: \"{{ stage | default('dev') }}-{{ site.code | lower }}\"\n"
+        "pool:\n  name: \"{{ ' P ' | trim | replace('P', 'pool') | upper }}\"\n"
+        "  invitation: {subject: \"literal {{ '{{' }} x }}\"}\n"
+    )
+    data = load(tmp_path, text, environ={})
+    assert data["name"] == "dev-eu" and data["pool"]["name"] == "POOL"
+    assert data["pool"]["invitation"]["subject"] == "literal {{ x }}"
+    assert load(tmp_path, text, environ={}, cli_vars={"stage": "prod"})["name"] == "prod-eu"
+
+
+def test_variables_given_only_from_outside_are_secret(tmp_path: Path) -> None:
+    text = "vars: {env: dev}\nname: n-{{ env }}\npool: {name: p}\ntags: {t: '{{ api_token }}'}\n"
+    (tmp_path / "spec.yaml").write_text(text)
+    spec = load_spec(
+        [tmp_path / "spec.yaml"], cli_vars={"api_token": "tok-123456", "env": "prod"}, environ={}
+    )
+    assert spec.secrets == ["tok-123456"]
+    assert spec.declared_vars == {"env"}

@@ -146,9 +146,16 @@ def error_message(err: Exception) -> str:
 def translated_errors(endpoint: str | None = None):
     """Turn botocore's connection and credential failures into one clear sentence."""
     from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     try:
         yield
+    except ResponseParserError:
+        where = endpoint or "the AWS endpoint"
+        raise AwsError(
+            f"{where} answered with something that is not an AWS response; check --endpoint-url "
+            "(or AWS_ENDPOINT_URL) and that the sandbox or AWS is what answers there"
+        ) from None
     except bx.NoCredentialsError:
         raise AwsError(
             "No AWS credentials found. Configure a profile (--profile), set AWS_ACCESS_KEY_ID/"
@@ -173,3 +180,5 @@ def translated_errors(endpoint: str | None = None):
         if code in ("AccessDenied", "AccessDeniedException"):
             raise AwsError(f"AWS denied access: {error_message(err)}") from None
         raise AwsError(f"AWS error {code}: {error_message(err)}") from None
+    except bx.BotoCoreError as err:  # the rest of botocore's own failures: one sentence, no traceback
+        raise AwsError(f"the AWS call failed: {err}") from None

@@ -89,6 +89,20 @@ def main(argv: list[str] | None = None) -> None:
     usage-error code 2 is mapped to 1.
     """
     args = sys.argv[1:] if argv is None else argv
+    from gtops import redact
+
+    redact.clear()
+    streams = (sys.stdout, sys.stderr)
+    sys.stdout, sys.stderr = (redact.RedactingStream(s) for s in streams)
+    try:
+        _run(args)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _run(args: list[str]) -> None:
     try:
         code = app(args=args, prog_name="gtops", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)

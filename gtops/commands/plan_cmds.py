@@ -224,7 +224,7 @@ def _apply_saved(conn: Settings, path, var, auto_approve, force, target, timeout
         raise GtopsError(f"the plan was made for region {doc['region']}, not {conn.region}")
     s = dataclasses.replace(conn, region=doc["region"])
     cli_vars = planfile.plan_vars(doc, parse_vars(var))
-    spec = load_spec([Path(p) for p in doc["spec"]["paths"]], cli_vars=cli_vars)
+    spec = load_spec(planfile.spec_paths(doc, path), cli_vars=cli_vars, allow_outside=s.allow_outside)
     moved = planfile.spec_problems(doc, spec)
     if moved:
         raise StalePlan(

@@ -12,7 +12,8 @@ can be applied twice (hashicorp/terraform#24078). A gtops plan file pins what th
 naming what moved, if a fingerprint, a spec file or the marker changed, or if the plan would now differ. After
 it applies, the marker holds this plan's id, so the same file is refused the next time: on any machine,
 because the marker lives in AWS with the setup. The file holds no secrets: the plan document is masked as the
-JSON rendering is, variables with secret-looking names are not written, and fingerprints are one-way hashes.
+JSON rendering is, secret values are masked, --var values are kept only for variables the spec declares (and
+not with secret-looking names), and fingerprints are one-way hashes.
 """
 
 from __future__ import annotations
@@ -111,10 +112,15 @@ def data_digest(data: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def safe_vars(cli_vars: dict[str, str]) -> dict[str, str]:
+def safe_vars(cli_vars: dict[str, str], declared: frozenset[str] = frozenset()) -> dict[str, str]:
+    """--var values as a plan file may keep them: only variables the spec declares (in `vars:`) and whose
+    names do not look secret; every other value must be given again to apply the plan."""
     from gtops.render._values import is_sensitive
 
-    return {k: (SENSITIVE if is_sensitive([k], v) else v) for k, v in sorted(cli_vars.items())}
+    return {
+        k: (SENSITIVE if k not in declared or is_sensitive([k], v) else v)
+        for k, v in sorted(cli_vars.items())
+    }
 
 
 def checksum(document: dict) -> str:
@@ -141,7 +147,7 @@ def build(planned, paths: list[Path], cli_vars: dict[str, str], targets: list[Ad
             "files": file_hashes(list(spec.files)),
             "digest": spec.digest,
             "data_digest": data_digest(spec.data),
-            "vars": safe_vars(cli_vars),
+            "vars": safe_vars(cli_vars, getattr(spec, "declared_vars", frozenset())),
         },
         "targets": [str(t) for t in targets],
         "previous_plan": last_applied(planned),
@@ -154,8 +160,48 @@ def build(planned, paths: list[Path], cli_vars: dict[str, str], targets: list[Ad
 def write(document: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, sort_keys=True, indent=2, default=str) + "\n")
+    from gtops.redact import redact_data
+
+    tmp.write_text(json.dumps(redact_data(document), sort_keys=True, indent=2, default=str) + "\n")
     tmp.replace(path)
+
+
+MAX_JSON_DEPTH = 64
+
+
+def read_json(path: Path) -> Any:
+    """A JSON document from an untrusted file: size-bounded, nesting-bounded, one clear error."""
+    from gtops.files import MAX_PLAN_FILE, read_bounded
+
+    body = read_bounded(path, MAX_PLAN_FILE, "plan file")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GtopsError(f"{path} is not a gtops plan file (not UTF-8 text)") from None
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:  # Python's json parser recurses per level: measure before parsing
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                raise GtopsError(f"{path} is not a gtops plan file (nested more than {MAX_JSON_DEPTH} deep)")
+        elif ch in "]}":
+            depth -= 1
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        where = f"line {err.lineno} column {err.colno}: {err.msg.lower()}"
+        raise GtopsError(f"{path} is not a gtops plan file (not valid JSON): {where}") from None
 
 
 def plan_file_arg(paths: list[Path] | None) -> Path | None:
@@ -164,16 +210,17 @@ def plan_file_arg(paths: list[Path] | None) -> Path | None:
         return None
     path = paths[0]
     try:
-        head = path.read_text(encoding="utf-8", errors="replace").lstrip()[:1]
+        with open(path, "rb") as fh:
+            head = fh.read(64).decode("utf-8", errors="replace").lstrip()[:1]
     except OSError:
         return None
     if head != "{" and path.suffix != ".json":
         return None
     try:
-        doc = json.loads(path.read_text())
-    except ValueError:
-        if path.suffix == ".json":
-            raise GtopsError(f"{path} is not a gtops plan file (not valid JSON)") from None
+        doc = read_json(path)
+    except GtopsError:
+        if path.suffix == ".json" or head == "{":
+            raise
         return None
     if isinstance(doc, dict) and doc.get("format") == MARKER:
         return path
@@ -182,52 +229,99 @@ def plan_file_arg(paths: list[Path] | None) -> Path | None:
     return None
 
 
-# What apply reads from a plan file, and the JSON type each must have.
-REQUIRED: dict[tuple[str, ...], type] = {
-    ("plan_id",): str,
-    ("checksum",): str,
-    ("region",): str,
-    ("account",): str,
-    ("fingerprints",): dict,
-    ("plan",): dict,
-    ("plan", "changes"): list,
-    ("spec",): dict,
-    ("spec", "files"): dict,
-    ("spec", "paths"): list,
-    ("spec", "data_digest"): str,
+# What apply reads from a plan file, the JSON type each must have and, for containers, of their items.
+REQUIRED: dict[tuple[str, ...], tuple[type, type | None]] = {
+    ("plan_id",): (str, None),
+    ("checksum",): (str, None),
+    ("region",): (str, None),
+    ("account",): (str, None),
+    ("fingerprints",): (dict, str),
+    ("plan",): (dict, None),
+    ("plan", "changes"): (list, dict),
+    ("spec",): (dict, None),
+    ("spec", "files"): (dict, str),
+    ("spec", "paths"): (list, str),
+    ("spec", "data_digest"): (str, None),
+}
+OPTIONAL: dict[tuple[str, ...], tuple[type, type | None]] = {
+    ("spec", "vars"): (dict, str),
+    ("targets",): (list, str),
+    ("previous_plan",): (str, None),
 }
 
 
+def _shape_problem(doc: dict, keys: tuple[str, ...], kind: type, item: type | None, required: bool) -> str:
+    value: Any = doc
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    name = ".".join(keys)
+    if value is None:
+        return f"{name} is missing" if required else ""
+    if not isinstance(value, kind):
+        return f"{name} is not a {kind.__name__}"
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    if item is not None and any(not isinstance(v, item) for v in items):
+        return f"{name} holds something that is not a {item.__name__}"
+    return ""
+
+
 def load(path: Path) -> dict[str, Any]:
-    doc = json.loads(path.read_text())
+    doc = read_json(path)
+    if not isinstance(doc, dict):
+        raise GtopsError(f"{path} is not a gtops plan file (not a JSON object)")
     if doc.get("format_version") != FILE_FORMAT:
         raise GtopsError(
             f"{path} is a plan file of format {doc.get('format_version')!r}; this gtops reads format "
             f"{FILE_FORMAT!r}: make the plan again with this version"
         )
-    for keys, kind in REQUIRED.items():
-        value: Any = doc
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else None
-        if not isinstance(value, kind):
+    shapes = [(k, v, True) for k, v in REQUIRED.items()] + [(k, v, False) for k, v in OPTIONAL.items()]
+    for keys, (kind, item), required in shapes:
+        why = _shape_problem(doc, keys, kind, item, required)
+        if why:
             raise GtopsError(
-                f"{path} is not a complete gtops plan file: {'.'.join(keys)} is missing or not a "
-                f"{kind.__name__}; make the plan again with `gtops plan --out`"
+                f"{path} is not a complete gtops plan file: {why}; "
+                "make the plan again with `gtops plan --out`"
             )
     return doc
 
 
+def spec_paths(doc: dict, path: Path) -> list[Path]:
+    """The spec paths a plan file names, once every spec file they hold is known to be the one the plan was
+    made from (same sha256). A plan file travels between pipeline jobs and may be tampered with: checking
+    before parsing means gtops never reads a file the plan does not already know the content of (naming
+    ~/.aws/credentials there would otherwise print parts of it in YAML errors)."""
+    from gtops.spec.loader import spec_files
+
+    paths = [Path(p) for p in doc["spec"]["paths"]]
+    problems: list = []
+    files = spec_files(paths, problems)
+    known = doc["spec"]["files"]
+    now = file_hashes(files)
+    moved = [f"{name} (new)" for name in now if name not in known]
+    moved += [f"{name} (edited)" for name, digest in now.items() if name in known and known[name] != digest]
+    if problems and not moved:
+        from gtops.errors import SpecError
+
+        raise SpecError(problems)
+    if moved:
+        raise StalePlan(
+            f"the spec changed since plan {doc['plan_id']} was made: {', '.join(sorted(moved))}. "
+            "Make and review a new plan."
+        )
+    return paths
+
+
 def plan_vars(doc: dict, overrides: dict[str, str]) -> dict[str, str]:
-    """Recorded variables, with --var given now on top (how secret-looking variables come back)."""
+    """Recorded variables, with --var given now on top (how variables not kept in the file come back)."""
     recorded = {k: v for k, v in (doc["spec"].get("vars") or {}).items() if v != SENSITIVE}
     missing = [k for k, v in (doc["spec"].get("vars") or {}).items() if v == SENSITIVE and k not in overrides]
     if missing:
-        env_ok = [k for k in missing if f"GTOPS_VAR_{k}" in os.environ or k in os.environ]
+        env_ok = [k for k in missing if f"GTOPS_VAR_{k}" in os.environ]
         missing = [k for k in missing if k not in env_ok]
     if missing:
         raise GtopsError(
-            "the plan was made with secret-looking variables that are not stored in the file; pass them "
-            f"again: {', '.join(f'--var {k}=...' for k in missing)}"
+            "the plan was made with variables whose values are not stored in the file (secret, or not "
+            f"declared in the spec's vars:); pass them again: {', '.join(f'--var {k}=...' for k in missing)}"
         )
     return {**recorded, **overrides}
 

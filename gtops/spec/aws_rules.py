@@ -88,10 +88,13 @@ _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
-def bucket_problem(bucket: str) -> str | None:
-    """Why S3 would refuse `bucket` as a bucket name, or None. Quotes the rule broken."""
+def bucket_problem(bucket: str, basic: bool = True) -> str | None:
+    """Why S3 would refuse `bucket` as a bucket name, or None. Quotes the rule broken. `basic=False` skips
+    the character/length rule (the schema's pattern already says it)."""
     rules = "S3 bucket names"
     if not _BUCKET.match(bucket):
+        if not basic:
+            return None
         return (
             f"'{bucket}' is not a valid bucket name: {rules} are 3-63 characters of lower-case letters, "
             "digits, dots and hyphens, and begin and end with a letter or digit"

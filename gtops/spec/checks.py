@@ -95,7 +95,7 @@ class Checker:
     def aws_names(self) -> None:
         """Bucket names and ARNs AWS would refuse: S3 naming rules, ARNs of another partition."""
         lock = _mapping(self.data.get("lock"))
-        if isinstance(lock.get("bucket"), str) and (why := bucket_problem(lock["bucket"])):
+        if isinstance(lock.get("bucket"), str) and (why := bucket_problem(lock["bucket"], basic=False)):
             self.add(("lock", "bucket"), why)
         arns: list[tuple[tuple[Any, ...], Any, str]] = [
             (
@@ -118,7 +118,7 @@ class Checker:
                 if not (isinstance(uri, str) and uri.startswith("s3://")):
                     continue
                 bucket, _, key = uri[5:].partition("/")
-                if why := bucket_problem(bucket):
+                if why := bucket_problem(bucket, basic=False):
                     self.add(path, why)
                 elif path[-1] == "manifest" and (not key or key.endswith("/")):
                     self.add(path, f"'{uri}' names no object: the manifest is a file, s3://bucket/path/file")

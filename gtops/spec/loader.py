@@ -279,6 +279,9 @@ def load_spec(
             file_vars[name] = value
             defined_at[name] = f"{display}:{line}"
     ctx = variables.context(file_vars, os.environ if environ is None else environ, cli_vars or {})
+    from gtops import redact
+
+    redact.register(ctx.secret_values())  # before rendering: a problem message may quote a value
 
     locations = Locations(str(files[0]) if files else "<spec>")
     merger = _Merger(locations)
@@ -322,6 +325,9 @@ def load_spec(
     problems.extend(check(data, locations, region or spec_region, complete, confinement))
     if problems:
         raise SpecError(problems)
+    from gtops import redact
+
+    redact.register(ctx.secret_values())
     return Spec(
         data=normalize(data, locations),
         files=read,

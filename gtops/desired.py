@@ -77,6 +77,7 @@ def build(data: dict) -> list[Resource]:
     for group in data.get("groups") or []:
         attrs = {"name": group["name"]}
         attrs.update(_subset(group, ("description", "precedence")))
+        attrs["managed_by"] = setup_name(data)  # groups carry no tags: see live.cognito.group_marker
         out.append(Resource(Address("cognito_user_group", group["name"]), attrs, depends_on=deps_pool))
 
     client = data.get("client")

@@ -143,8 +143,9 @@ def make_plan(
             changes.append(change)
 
     _cascade_replacements(changes, by_address)
-    changes += _prunes(desired, live, prune, setup)
-    plan = Plan(changes, region=region, account=account)
+    warnings: list[str] = []
+    changes += _prunes(desired, live, prune, setup, warnings)
+    plan = Plan(changes, region=region, account=account, warnings=warnings)
     if data.get("workforce") is not None and not data["workforce"].get("source_ips"):
         plan.warnings.append(
             "the workforce has no source_ips: the worker portal is reachable from any IP address"
@@ -170,9 +171,8 @@ def _cascade_replacements(changes: list[Change], by_address: dict[Address, Resou
             replaced.add(change.address)
 
 
-def _prunes(desired: list[Resource], live, prune: dict, setup: str) -> list[Change]:
+def _prunes(desired: list[Resource], live, prune: dict, setup: str, warnings: list[str]) -> list[Change]:
     wanted = {r.address for r in desired}
-    pool = next((r for r in live.resources.values() if r.kind == "cognito_user_pool"), None)
     out = []
     for address, have in sorted(live.resources.items()):
         if address in wanted:
@@ -190,18 +190,37 @@ def _prunes(desired: list[Resource], live, prune: dict, setup: str) -> list[Chan
                 )
             )
         elif address.kind in PRUNE_KEYS and prune.get(PRUNE_KEYS[address.kind]):
-            owner = pool if address.kind == "cognito_user_group" else have
-            if owned_by(owner, setup):
-                out.append(
-                    Change(
-                        address,
-                        Action.DELETE,
-                        have.attrs,
-                        None,
-                        reason=f"not in the spec, and prune.{PRUNE_KEYS[address.kind]} is on",
-                    )
+            if address.kind == "cognito_user_group":
+                # Groups carry no tags: only a group gtops marked as this setup's, and that no team
+                # outside the spec builds on, is pruned (a hand-made group may back a hand-made team).
+                users = _teams_using(live, address.name, wanted)
+                if have.attrs.get("managed_by") != setup or users:
+                    if users and have.attrs.get("managed_by") == setup:
+                        warnings.append(
+                            f"{address} is not pruned: the work team(s) {', '.join(users)}, which the spec "
+                            "does not manage, use it"
+                        )
+                    continue
+            elif not owned_by(have, setup):
+                continue
+            out.append(
+                Change(
+                    address,
+                    Action.DELETE,
+                    have.attrs,
+                    None,
+                    reason=f"not in the spec, and prune.{PRUNE_KEYS[address.kind]} is on",
                 )
+            )
     return out
+
+
+def _teams_using(live, group: str, wanted: set[Address]) -> list[str]:
+    return sorted(
+        a.name
+        for a, res in live.resources.items()
+        if a.kind == "sagemaker_workteam" and a not in wanted and group in (res.attrs.get("groups") or [])
+    )
 
 
 def unresolved(change: Change) -> bool:

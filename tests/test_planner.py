@@ -153,15 +153,33 @@ def test_existing_workforce_with_another_name_is_a_forced_replacement_not_a_seco
     [(False, True, False), (True, False, False), (True, True, True)],
 )
 def test_groups_not_in_spec_are_deleted_only_with_prune_and_ownership(prune, owned, expect_delete):
+    """Groups carry no tags: ownership is gtops's marker in the group's own description (managed_by);
+    the pool's ownership tags say nothing about a hand-made group inside it."""
     data = copy.deepcopy(SPEC)
     data["prune"]["groups"] = prune
     live = converged_live(SPEC)
-    if not owned:
-        live.resources[Address("cognito_user_pool", "LabelUserPool")].attrs["tags"] = {}
-    live.add(Resource(Address("cognito_user_group", "old-group"), {"name": "old-group"}))
+    owner = data["name"] if owned else None
+    live.add(Resource(Address("cognito_user_group", "old-group"), {"name": "old-group", "managed_by": owner}))
     data_plan = plan_for(data, live)
     deleted = [str(c.address) for c in data_plan.actionable if c.action is Action.DELETE]
     assert deleted == (["cognito_user_group.old-group"] if expect_delete else [])
+
+
+def test_a_group_that_a_team_outside_the_spec_uses_is_never_pruned():
+    data = copy.deepcopy(SPEC)
+    data["prune"]["groups"] = True
+    live = converged_live(SPEC)
+    live.add(
+        Resource(
+            Address("cognito_user_group", "old-group"), {"name": "old-group", "managed_by": data["name"]}
+        )
+    )
+    live.add(
+        Resource(Address("sagemaker_workteam", "hand-made"), {"name": "hand-made", "groups": ["old-group"]})
+    )
+    plan = plan_for(data, live)
+    assert not [c for c in plan.actionable if c.action is Action.DELETE]
+    assert any("hand-made" in w and "cognito_user_group.old-group" in w for w in plan.warnings)
 
 
 def test_team_prune_respects_the_setup_name_in_ownership_tags():

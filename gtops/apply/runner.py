@@ -27,6 +27,7 @@ class ApplyReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"added": 0, "changed": 0, "destroyed": 0})
+    command: str = "apply"  # what to run again to finish (apply or destroy)
 
     @property
     def ok(self) -> bool:
@@ -41,7 +42,9 @@ class ApplyReport:
         lines += [f"  done:    {d}" for d in self.done]
         lines += [f"  failed:  {a}: {why}" for a, why in self.failed]
         lines += [f"  skipped: {a}: {why}" for a, why in self.skipped]
-        lines.append("Nothing was rolled back; run `gtops apply` again to finish once the cause is fixed.")
+        lines.append(
+            f"Nothing was rolled back; run `gtops {self.command}` again to finish once the cause is fixed."
+        )
         return "\n".join(lines)
 
 
@@ -67,15 +70,30 @@ def _dependents(addresses: set[Address], desired: dict[Address, Resource]) -> se
     return out
 
 
+# Kinds whose plain deletes wait until every update has run: a team still lists a pruned group until its
+# update takes the group out, and Cognito refuses to delete a group a work team uses. When the kind they
+# live in goes too (destroy), they keep their place before it.
+DELETE_AFTER_UPDATES = {"cognito_user_group": "cognito_user_pool"}
+
+
 def phases(plan: Plan) -> list[tuple[str, Change]]:
-    """Deletes (and the delete half of replacements) in reverse dependency order, then the rest in order."""
-    deletes = [c for c in plan.actionable if c.action in (Action.DELETE, Action.REPLACE)]
+    """Deletes (and the delete half of replacements) in reverse dependency order, then the rest in order,
+    then the deletes that must wait for updates (DELETE_AFTER_UPDATES)."""
+
+    parents_going = {c.address.kind for c in plan.actionable if c.action in (Action.DELETE, Action.REPLACE)}
+
+    def late(c: Change) -> bool:
+        parent = DELETE_AFTER_UPDATES.get(c.address.kind)
+        return c.action is Action.DELETE and parent is not None and parent not in parents_going
+
+    deletes = [c for c in plan.actionable if c.action in (Action.DELETE, Action.REPLACE) and not late(c)]
     deletes.sort(key=lambda c: (-KIND_RANK.get(c.address.kind, 99), c.address.name))
     forward = [c for c in plan.actionable if c.action is not Action.DELETE]
     forward.sort(key=lambda c: c.address.sort_key())
     out = [("delete", c) for c in deletes]
     for c in forward:
         out.append(("update" if c.action is Action.UPDATE else "create", c))
+    out += [("delete", c) for c in sorted(plan.actionable, key=lambda c: c.address.name) if late(c)]
     return out
 
 

@@ -18,7 +18,7 @@ from gtops.apply.requests import (
 )
 from gtops.aws import error_code
 from gtops.errors import GtopsError
-from gtops.live.cognito import custom_attributes, find_pool_id
+from gtops.live.cognito import custom_attributes, find_pool_id, split_description, with_marker
 from gtops.live.sns import topic_arn
 from gtops.plan import Change
 
@@ -213,10 +213,16 @@ def group_apply(ctx: ApplyContext, change: Change) -> None:
     except idp.exceptions.ResourceNotFoundException:
         current = None
     request = {"GroupName": attrs["name"], "UserPoolId": pool_id}
-    for key, field in (("description", "Description"), ("precedence", "Precedence"), (None, "RoleArn")):
+    for key, field in (("precedence", "Precedence"), (None, "RoleArn")):
         value = attrs.get(key) if key and key in attrs else (current or {}).get(field)
         if value is not None:
             request[field] = value
+    live_description, _ = split_description((current or {}).get("Description"))
+    description = attrs["description"] if "description" in attrs else live_description
+    if attrs.get("managed_by"):
+        description = with_marker(description, attrs["managed_by"])
+    if description is not None:
+        request["Description"] = description
     if current is None:
         idp.create_group(**request)
     else:

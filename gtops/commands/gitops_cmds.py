@@ -96,6 +96,7 @@ def destroy(
         check_safety(planned.plan, force)
         confirm(auto_approve, "destroy", "Do you really want to destroy these resources? There is no undo.")
         report = run_apply(planned, log=stderr)
+        report.command = "destroy"
         if report.ok:
             check_gone(planned)
     finish(report, aws, stats, "Destroy complete!")

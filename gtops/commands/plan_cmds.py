@@ -236,6 +236,14 @@ def _apply_saved(conn: Settings, path, var, auto_approve, force, target, timeout
         stderr(f"Warning: {warning(targets)}")
     endpoint = endpoint_for(s, spec)
     aws = connect(s, spec, endpoint)
+    from gtops.gitops.lock import lock_location
+
+    if lock_location(spec.data) is None:
+        stderr(
+            'Warning: without `lock:` in the spec, "a saved plan applies once" holds only on this machine: '
+            "two machines applying this file at the same moment could both apply it. Add "
+            "`lock: {bucket: ...}` to the spec for pipelines."
+        )
     with translated_errors(endpoint), held(aws, spec.data, "apply", doc["plan_id"], timeout, stderr):
         planned = compute(spec, aws, targets)
         if doc.get("account") and planned.plan.account and doc["account"] != planned.plan.account:

@@ -107,9 +107,26 @@ def destroy_plan(spec, aws, targets: list[Address] | None = None):
             if closure([res.address], desired) & keep:
                 keep.add(res.address)
         changes = [c for c in changes if c.address in keep]
+    _refuse_blocked(changes, live)
     plan = Plan(changes, region=aws.region, account=live.ids.get("account", ""), warnings=notes)
     plan.fingerprints = live.fingerprints()
     return Planned(spec, aws, desired, live, plan)
+
+
+def _refuse_blocked(changes: list[Change], live) -> None:
+    """Check what AWS would refuse before the first delete, not after half the setup is gone: a workforce
+    cannot be deleted while any work team uses it (DeleteWorkforce: ResourceInUse), and the region's teams
+    outside this spec are not gtops's to delete."""
+    deleting = {c.address for c in changes}
+    if not any(a.kind == "sagemaker_workforce" for a in deleting):
+        return
+    others = sorted(a.name for a in live.resources if a.kind == "sagemaker_workteam" and a not in deleting)
+    if others:
+        raise GtopsError(
+            f"destroy cannot delete the workforce: the work team(s) {', '.join(others)} use it and are not "
+            "in this spec (AWS refuses to delete a workforce that has teams). Nothing was deleted. Delete "
+            "those teams first, or destroy the rest with --target (e.g. --target sagemaker_workteam.<name>)."
+        )
 
 
 def check_gone(planned) -> None:

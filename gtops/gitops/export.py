@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gtops.errors import GtopsError
+from gtops.live.cognito import split_description
 from gtops.model import OWNER_TAG, SETUP_TAG
 
 CSV_THRESHOLD = 25  # more workers than this go to workers.csv (with --out)
@@ -162,8 +163,9 @@ def export_setup(
     for page in idp.get_paginator("list_groups").paginate(UserPoolId=pid, PaginationConfig={"PageSize": 60}):
         for g in page.get("Groups", []):
             entry: dict[str, Any] = {"name": g["GroupName"]}
-            if g.get("Description"):
-                entry["description"] = g["Description"]
+            description, _ = split_description(g.get("Description"))
+            if description:
+                entry["description"] = description
             if g.get("Precedence") is not None:
                 entry["precedence"] = g["Precedence"]
             groups.append(entry)

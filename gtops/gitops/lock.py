@@ -116,17 +116,40 @@ def lock_location(data: dict) -> tuple[str, str] | None:
 
 
 def local_path(aws, data: dict) -> Path:
-    """~/.cache/gtops/locks/<setup>-<region>-<account>[-<endpoint hash>].lock: one file per real setup.
+    """~/.cache/gtops/locks/<setup>-<region>-<account>[-sandbox-<port>].lock: one file per target.
 
-    The same setup name in another account, region or endpoint (two sandboxes) is another setup.
+    The key names what is changed (account, region, setup), never how it was reached: `--sandbox`,
+    `--endpoint-url http://localhost:5150` and `http://127.0.0.1:5150/` are one target, and so are AWS's
+    own endpoint and a VPC endpoint of the same account. Only a local emulator's port tells two targets
+    apart that share the sandbox's fixed account id.
     """
-    import hashlib
-
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = f"{setup_key(data)}-{aws.region}-{aws.account}"
-    if aws.endpoint_url:
-        name += "-" + hashlib.sha256(aws.endpoint_url.encode()).hexdigest()[:8]
+    port = loopback_port(aws.endpoint_url)
+    if port is not None:
+        name += f"-sandbox-{port}"
     return base / "gtops" / "locks" / f"{name}.lock"
+
+
+def loopback_port(endpoint: str | None) -> int | None:
+    """The port of an endpoint on this machine (localhost, 127.x, ::1), or None for anything else."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    if not endpoint:
+        return None
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return None
+    try:
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
 
 
 def _code(err: Exception) -> str:

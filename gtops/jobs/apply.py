@@ -90,19 +90,49 @@ def job_create(ctx, change: Change) -> None:
             raise GtopsError(f"work team {team} does not exist (it was not created)")
         human["WorkteamArn"] = arn
     _upload(ctx, prepared)
-    sm = ctx.aws.client("sagemaker")
+    from gtops.apply.steps import create_exactly_once
+
+    def ours() -> str | None:
+        return prepared.name if _is_our_job(ctx, prepared, request) else None
+
     try:
-        _with_role_retry(lambda: sm.create_labeling_job(**request), prepared.spec.get("role") == "managed")
+        answer = _with_role_retry(
+            lambda: create_exactly_once(ctx, "sagemaker", "create_labeling_job", request, ours),
+            prepared.spec.get("role") == "managed",
+        )
     except Exception as err:
-        if s3u.error_code(err) == "ResourceInUse":
+        if s3u.error_code(err) != "ResourceInUse":
+            raise
+        if not ours():  # a run that died after CreateLabelingJob, before it could say so, made ours
             raise GtopsError(
                 f"the job name {prepared.name} is taken (AWS never reuses a labeling job name, in any "
                 "letter case); rename the job or set relaunch: auto"
             ) from None
-        raise
+        answer = {"found": prepared.name}
+    if isinstance(answer, dict) and "found" in answer:
+        ctx.say(
+            f"  {prepared.name}: created by this apply or an interrupted earlier one (its answer was lost)"
+        )
+        return
     ctx.say(
         f"  {prepared.name}: {'?' if prepared.objects is None else prepared.objects} objects sent to labeling"
     )
+
+
+def _is_our_job(ctx, prepared: Prepared, request: dict) -> bool:
+    """Whether the live job of this name is the one this request creates: tagged as this setup's job of
+    this name, with the same configuration."""
+    from gtops.jobs.prepare import view_of
+    from gtops.model import SETUP_TAG
+
+    job = jl.describe(ctx.aws.client("sagemaker"), prepared.name)
+    if job is None:
+        return False
+    tags = jl.tags_of(job)
+    wanted = {t["Key"]: t["Value"] for t in request.get("Tags") or []}
+    if tags.get(SETUP_TAG) != wanted.get(SETUP_TAG) or tags.get("gtops:job") != wanted.get("gtops:job"):
+        return False
+    return view_of(job, {}) == view_of(request, {})
 
 
 def job_stop(ctx, change: Change) -> None:

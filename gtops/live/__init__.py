@@ -51,6 +51,7 @@ def read_live(aws, data: dict, desired: list[Resource]) -> LiveState:
         sns.read_topic(aws, data, state)
     if data.get("pool"):
         cognito.read_pool_stack(aws, data, state)
-    if data.get("workforce") or data.get("teams"):
+    # Teams are read for prune.groups too: a group a team outside the spec uses is never pruned.
+    if data.get("workforce") or data.get("teams") or (data.get("prune") or {}).get("groups"):
         sagemaker.read_workforce_and_teams(aws, data, state)
     return state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gtops.errors import AmbiguousResource, GtopsError
 from gtops.model import Address, Resource
 
@@ -25,6 +27,29 @@ EMAIL_FIELDS = {
     "from": "From",
     "reply_to": "ReplyToEmailAddress",
 }
+
+
+# Cognito groups carry no tags, so gtops marks the groups it manages at the end of their description. Only
+# a marked group can be pruned (a hand-made group behind a hand-made team must never be).
+_GROUP_MARK = re.compile(r"\s*\[managed by gtops setup ([A-Za-z0-9_.\-]+)\]$")
+
+
+def group_marker(setup: str) -> str:
+    return f"[managed by gtops setup {setup}]"
+
+
+def split_description(text: str | None) -> tuple[str | None, str | None]:
+    """(the description as the spec writes it, the setup that manages the group or None)."""
+    if not text:
+        return text, None
+    found = _GROUP_MARK.search(text)
+    if found is None:
+        return text, None
+    return (text[: found.start()] or None), found.group(1)
+
+
+def with_marker(description: str | None, setup: str) -> str:
+    return f"{description} {group_marker(setup)}" if description else group_marker(setup)
 
 
 def sign_in_of(pool: dict) -> str:
@@ -151,8 +176,10 @@ def read_pool_stack(aws, data: dict, state) -> None:
     ):
         for group in page.get("Groups", []):
             attrs = {"name": group["GroupName"]}
-            if group.get("Description") is not None:
-                attrs["description"] = group["Description"]
+            description, owner = split_description(group.get("Description"))
+            if description is not None:
+                attrs["description"] = description
+            attrs["managed_by"] = owner
             if group.get("Precedence") is not None:
                 attrs["precedence"] = group["Precedence"]
             state.add(Resource(Address("cognito_user_group", group["GroupName"]), attrs))

@@ -183,6 +183,19 @@ class Checker:
                     ("pool", "invitation", key),
                     "must contain {####} (Cognito puts the temporary password there)",
                 )
+        for key in ("subject", "message", "sms"):
+            text = invitation.get(key)
+            if (
+                self.complete
+                and isinstance(text, str)
+                and "{portal_url}" in text
+                and "workforce" not in self.data
+            ):
+                self.add(
+                    ("pool", "invitation", key),
+                    "uses {portal_url}, which gtops fills in from the spec's `workforce:`; add "
+                    "`workforce: {}` (the region's existing workforce is adopted) or write the portal URL",
+                )
 
     def client(self) -> None:
         validity = _mapping(_mapping(self.data.get("client")).get("token_validity"))

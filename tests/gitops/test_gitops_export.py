@@ -89,12 +89,16 @@ def test_export_of_the_cli_seed_setup_validates_and_plans_only_adoption(env, tmp
     assert data["members"]["workers"][0]["email"] == "oyanli@example.com"
     gtops_ok(env, "validate", str(spec))
 
-    # Adoption changes only what gtops adds: its ownership tags, and the worker's notification subscription.
+    # Adoption changes only what gtops adds: its ownership tags (and the groups' ownership marker), and the
+    # worker's notification subscription.
     plan = plan_json(env, str(spec))
     assert {c["action"] for c in plan["changes"]} == {"update"}, plan["changes"]
     for change in plan["changes"]:
         paths = {f["path"] for f in change["fields"]}
-        assert all(p.startswith("tags.gtops:") or p == "notified" for p in paths), (change["address"], paths)
+        assert all(p.startswith("tags.gtops:") or p in ("notified", "managed_by") for p in paths), (
+            change["address"],
+            paths,
+        )
     gtops_ok(env, "apply", str(spec), "--auto-approve")
     assert run_gtops(env, "plan", str(spec), "--detailed-exitcode").returncode == 0
 

@@ -149,11 +149,15 @@ def build(data: dict) -> list[Resource]:
 
     invitation = (pool or {}).get("invitation")
     if invitation and pool:
+        # The portal URL comes from the workforce, or from a team when the spec adopts the region's
+        # workforce implicitly (teams without `workforce:`): the subdomain is the workforce's either way.
+        teams = data.get("teams") or []
+        portal = wf_addr or (Address("sagemaker_workteam", teams[0]["name"]) if teams else None)
         attrs = {}
         for key in ("subject", "message", "sms"):
             if key in invitation:
-                attrs[key] = _with_portal(invitation[key], wf_addr)
-        deps = tuple(a for a in (pool_addr, wf_addr) if a)
+                attrs[key] = _with_portal(invitation[key], portal)
+        deps = tuple(a for a in (pool_addr, portal) if a)
         out.append(Resource(Address("cognito_invitation", pool["name"]), attrs, depends_on=deps))
     return out
 

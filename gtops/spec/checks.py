@@ -190,10 +190,11 @@ class Checker:
                 and isinstance(text, str)
                 and "{portal_url}" in text
                 and "workforce" not in self.data
+                and not self.data.get("teams")
             ):
                 self.add(
                     ("pool", "invitation", key),
-                    "uses {portal_url}, which gtops fills in from the spec's `workforce:`; add "
+                    "uses {portal_url}, which gtops fills in from the spec's `workforce:` or teams; add "
                     "`workforce: {}` (the region's existing workforce is adopted) or write the portal URL",
                 )
 

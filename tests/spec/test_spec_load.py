@@ -121,7 +121,8 @@ def test_csv_rows_merge_into_workers_with_their_locations(tmp_path: Path) -> Non
     write(
         tmp_path,
         {
-            "a.yaml": "name: m\npool: {name: p, custom_attributes: [site]}\ngroups: [{name: g1}, {name: g2}]\n"
+            "a.yaml": "name: m\npool: {name: p, custom_attributes: [site]}\n"
+            "groups: [{name: g1}, {name: g2}]\n"
             "members:\n  csv: people.csv\n"
             "  workers:\n    - email: inline@example.com\n      groups: [g1]\n",
             "people.csv": "email,phone,groups,enabled,given_name,custom:site\n"

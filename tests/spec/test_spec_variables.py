@@ -21,6 +21,7 @@ pool:
   invitation:
     subject: Hi
     message: "Your username is {username} and temporary password is {####}. Go to {portal_url}"
+workforce: {}
 """
 
 

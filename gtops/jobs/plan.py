@@ -31,6 +31,7 @@ from gtops.jobs.prepare import (
 )
 from gtops.model import SETUP_TAG, Address
 from gtops.plan import Action, Change, FieldChange
+from gtops.spec.aws_rules import arn_account
 
 CHANGE_HELP = (
     "AWS cannot update or delete a labeling job, and never reuses a job name. To launch the changed job, "
@@ -136,6 +137,17 @@ def plan_jobs(aws: Any, spec: Any, live: Any) -> tuple[list[Change], list[str]]:
     problems: list[str] = []
 
     checked: dict[str, bool] = {}
+    account = ids.get("account") or aws.account
+    for p in prepared:
+        owner = arn_account(p.request.get("RoleArn") or "")
+        if owner and owner != account and p.spec.get("role") != "managed":
+            problems.append(
+                f"{p.where}: role {p.request['RoleArn']} belongs to account {owner}, not {account}; "
+                "SageMaker can only be passed a role of the job's own account (iam:PassRole does not "
+                "cross accounts)"
+            )
+    if problems:
+        raise GtopsError("\n".join(problems))
     for p in prepared:
         warnings += p.warnings
         address = Address("labeling_job", p.name)

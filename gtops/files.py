@@ -37,6 +37,14 @@ def size_text(limit: int) -> str:
     return f"{limit // MiB} MiB" if limit >= MiB else f"{limit // KiB} KiB"
 
 
+def resolve(path: Path) -> Path:
+    """`path` made absolute with links followed; a link loop is a GtopsError, not a RuntimeError."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise GtopsError(f"{path} is a link that loops back on itself") from None
+
+
 @dataclass(frozen=True)
 class Confinement:
     """Where a setup's files may live. `root` None means anywhere (--allow-outside)."""
@@ -54,7 +62,7 @@ class Confinement:
 
     def check(self, target: Path, what: str) -> Path:
         """`target` resolved, or a GtopsError saying which input left the setup folder."""
-        resolved = target.resolve()
+        resolved = resolve(target)
         why = self.problem(resolved)
         if why:
             raise GtopsError(f"{what}: {why}")

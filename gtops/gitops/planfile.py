@@ -293,9 +293,21 @@ def spec_paths(doc: dict, path: Path) -> list[Path]:
     from gtops.spec.loader import spec_files
 
     paths = [Path(p) for p in doc["spec"]["paths"]]
+    for named in paths:
+        if named.exists() and not named.is_dir() and named.suffix not in (".yaml", ".yml"):
+            raise GtopsError(
+                f"{path}: spec.paths names {named}, which is not a spec file (*.yaml, *.yml) or folder; "
+                "make the plan again with `gtops plan --out`"
+            )
     problems: list = []
     files = spec_files(paths, problems)
     known = doc["spec"]["files"]
+    unlisted = [f for f in files if _rel(f) not in known]
+    if unlisted:  # not even hashed: a file the plan does not list is never opened
+        raise StalePlan(
+            f"the spec changed since plan {doc['plan_id']} was made: "
+            f"{', '.join(f'{_rel(f)} (new)' for f in unlisted)}. Make and review a new plan."
+        )
     now = file_hashes(files)
     moved = [f"{name} (new)" for name in now if name not in known]
     moved += [f"{name} (edited)" for name, digest in now.items() if name in known and known[name] != digest]

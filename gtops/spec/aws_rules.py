@@ -61,9 +61,8 @@ def email_problem(email: str) -> str | None:
 
 
 def attribute_problem(name: str, value: str, custom: frozenset[str]) -> str | None:
-    """Why AdminCreateUser/AdminUpdateUserAttributes would refuse attribute `name`, or None."""
-    if len(value) > MAX_ATTRIBUTE_VALUE:
-        return f"is {len(value)} characters; Cognito attribute values are at most {MAX_ATTRIBUTE_VALUE}"
+    """Why AdminCreateUser/AdminUpdateUserAttributes would refuse attribute `name`, or None. (Value
+    lengths are the schema's job inline, and the CSV reader's for rosters.)"""
     if name in STANDARD_ATTRIBUTES:
         return None
     if name.startswith("custom:"):

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gtops.errors import Problem
-from gtops.files import ANYWHERE, Confinement
+from gtops.errors import GtopsError, Problem
+from gtops.files import ANYWHERE, Confinement, resolve
 from gtops.spec.aws_rules import (
     arn_partition_problem,
     attribute_problem,
@@ -54,7 +54,7 @@ def _mapping(value: Any) -> dict:
 def resolve_file(locations: Locations, path: tuple[Any, ...], value: str) -> Path:
     """A path written in the spec, relative to the file it was written in, made absolute."""
     base = Path(locations.file_of(path)).parent
-    return (base / Path(value).expanduser()).resolve()
+    return resolve(base / Path(value).expanduser())
 
 
 class Checker:
@@ -477,7 +477,11 @@ class Checker:
                 self._must_exist(p + ("lambdas", key), fn, folder=False)
 
     def _must_exist(self, path: tuple[Any, ...], value: str, folder: bool) -> bool:
-        target = resolve_file(self.loc, path, value)
+        try:
+            target = resolve_file(self.loc, path, value)
+        except GtopsError as err:
+            self.add(path, str(err))
+            return False
         outside = self.confinement.problem(target)
         if outside:
             self.add(path, outside)

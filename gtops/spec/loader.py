@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gtops.errors import GtopsError, Problem, SpecError
-from gtops.files import MAX_SPEC_FILE, MAX_SPEC_FILES, Confinement, read_bounded, setup_root
+from gtops.files import MAX_SPEC_FILE, MAX_SPEC_FILES, Confinement, read_bounded, resolve, setup_root
 from gtops.spec import variables
 from gtops.spec.checks import check
 from gtops.spec.locations import FieldPath, Location, Locations
@@ -193,7 +193,11 @@ def _add_csv_workers(
         return
     for path, rel in entries:
         display = str(Path(loc.file_of(path)).parent / rel)
-        absolute = (Path(loc.file_of(path)).parent / Path(rel).expanduser()).resolve()
+        try:
+            absolute = resolve(Path(loc.file_of(path)).parent / Path(rel).expanduser())
+        except GtopsError as err:
+            problems.append(loc.problem(path, str(err)))
+            continue
         outside = confinement.problem(absolute)
         if outside:
             problems.append(loc.problem(path, outside))

@@ -15,6 +15,7 @@ from typing import Any
 
 from gtops.errors import GtopsError, Problem
 from gtops.files import MAX_CSV_FILE, MAX_ROSTER_ROWS, read_bounded
+from gtops.spec.aws_rules import MAX_ATTRIBUTE_VALUE
 from gtops.spec.schema import EMAIL, PHONE
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -155,6 +156,16 @@ def read_members_csv(path: Path, display: str) -> CsvRows:
                 continue
             if name in _RESERVED_ATTRS or " " in name or len(name) > 32:
                 problem(start, where[name], name, f"'{name}' cannot be set as a Cognito attribute")
+                bad = True
+                continue
+            if len(value.strip()) > MAX_ATTRIBUTE_VALUE:
+                problem(
+                    start,
+                    where[name],
+                    name,
+                    f"is {len(value.strip())} characters; Cognito attribute values are at most "
+                    f"{MAX_ATTRIBUTE_VALUE}",
+                )
                 bad = True
                 continue
             attributes[name] = value.strip()

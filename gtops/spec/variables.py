@@ -189,7 +189,7 @@ class _Parser:
             raise _Refused(NO_OBJECTS, at)
         if kind == "other" and text in "+-*/%~<>=!":
             raise _Refused(f"spec variables cannot compute ('{text}'); {LANGUAGE}", at)
-        raise _Refused(f"unexpected '{text}'; {LANGUAGE}", at)
+        raise _Refused(f"'{text}' is not allowed here; {LANGUAGE}", at)
 
     def expression(self) -> Any:
         value = self.primary()

@@ -74,6 +74,11 @@ class Aws:
         """A shared client; `retry=False` gives one that tries each call once (for creates that must
         not be repeated blindly, see apply/steps.create_exactly_once)."""
         key = service if retry else f"{service}:once"
+        if self._account is None:
+            # Who we are is the first call of every run: it fails fast, in one clear sentence, when AWS (or
+            # what answers at --endpoint-url) is unreachable or is not AWS. A JSON service would read a
+            # non-AWS answer as an empty one ("no such pool") instead.
+            _ = self.account
         with self._lock:
             if key not in self._clients:
                 from botocore.config import Config

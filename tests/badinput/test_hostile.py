@@ -404,3 +404,84 @@ def test_a_role_of_another_account_is_refused_at_plan(world, moto_cli):
     )
     out = run_watched(world, "plan", str(world["setup"]))
     assert "belongs to account 999999999999, not 123456789012" in out, out
+
+
+# --- no input ends in "unexpected" -----------------------------------------------------------------------
+
+CORPUS = sorted(
+    [*(HERE / "cases").glob("*.yaml"), *(HERE.parent / "spec" / "fixtures").glob("*.yaml")],
+    key=lambda p: p.name,
+)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_case_of_the_corpus_ends_in_an_unexpected_error(path, moto_cli):
+    """Every bad spec of both corpora, validated and planned: gtops explains it, never crashes on it."""
+    for args in (("validate", str(path)), ("plan", str(path))):
+        run = gtops(*args)
+        text = run.out + run.err
+        assert "Error: unexpected " not in text and "Traceback" not in text, (args, text)
+
+
+@pytest.mark.parametrize("path", sorted((HERE / "cases").glob("*.json")), ids=lambda p: p.name)
+def test_no_plan_file_of_the_corpus_ends_in_an_unexpected_error(path, moto_cli):
+    run = gtops("apply", str(path), "--auto-approve")
+    text = run.out + run.err
+    assert run.code == 1 and "Error: unexpected " not in text and "Traceback" not in text, text
+
+
+@pytest.fixture
+def garbage_endpoint():
+    """An HTTP server that answers every request with text that is not an AWS response."""
+    import http.server
+    import threading
+
+    class Garbage(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the stdlib's name
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = b"<html>hello <not xml"
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_PUT = do_HEAD = do_DELETE = do_POST
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+GARBAGE_COMMANDS = [
+    ("plan", "SPEC"),
+    ("apply", "SPEC", "--auto-approve"),
+    ("drift", "SPEC"),
+    ("destroy", "SPEC", "--auto-approve"),
+    ("status", "SPEC"),
+    ("members", "list", "SPEC"),
+    ("results", "image-labeling-job20", "SPEC"),
+    ("unlock", "SPEC", "--force"),
+    ("members", "resend", "SPEC"),
+    ("export", "--pool", "LabelUserPool", "--region", "us-east-1"),
+]
+
+
+@pytest.mark.parametrize("command", GARBAGE_COMMANDS, ids=lambda c: "-".join(a for a in c if a != "SPEC"))
+def test_an_endpoint_that_answers_garbage_is_one_clear_error(command, garbage_endpoint, monkeypatch):
+    from tests.badinput.conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    spec = str(REPO / "specs" / "trains-and-cars")
+    run = gtops(*(spec if a == "SPEC" else a for a in command), "--endpoint-url", garbage_endpoint)
+    text = run.out + run.err
+    assert run.code == 1, text
+    assert "Error: unexpected " not in text and "Traceback" not in text, text
+    assert "not an AWS response" in text, text
+    assert "<not xml" not in text  # the body is not echoed

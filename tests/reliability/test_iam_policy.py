@@ -434,7 +434,8 @@ def test_real_prune_and_destroy_are_allowed_on_what_the_setup_tagged(inproc, rec
     assert run.code == 0, run.text
     destroyed = list(recorder.calls)
     wanted = {"cognito-idp:DeleteUserPool", "sns:DeleteTopic", "sagemaker:DeleteWorkforce"}
-    assert wanted | {"sagemaker:DeleteWorkteam", "cognito-idp:DeleteUserPoolDomain"} <= recorder.operations()
+    wanted |= {"sagemaker:DeleteWorkteam", "cognito-idp:DeleteUserPoolDomain", "cognito-idp:DeleteGroup"}
+    assert wanted | {"cognito-idp:UpdateUserPool"} <= recorder.operations()  # deletion protection off
     assert denied(policy, destroyed, tags) == []
     # The same calls on resources without the tag would be refused: the condition really applies.
     assert f"cognito-idp:DeleteUserPool on {pool_arn} (cognito-idp:DeleteUserPool)" in denied(

@@ -9,7 +9,12 @@ run real applies, recording every call, to check the policy allows each one.
 Resources are scoped where AWS allows it. Some operations accept only "*" (listing, CreateUserPool,
 DescribeUserPoolDomain, Search...). A pool's id is unknown until it exists, so the pool is scoped to the
 account and region (`userpool/*`) unless `pool.id` pins it. Deletes of things that left the spec (prune,
-destroy) are scoped by the `gtops:setup` ownership tag where the service supports tag conditions.
+destroy) are scoped by the `gtops:setup` ownership tag where the service supports tag conditions, so a
+destroy policy cannot delete another setup's pool, topic, workforce or teams.
+
+Roles gtops creates (managed job roles, the role of deployed Lambdas) are written only with the permissions
+boundary the spec names (`iam:PermissionsBoundary` condition): a pipeline role allowed to create and write
+roles could otherwise make one with more rights than its own and pass it to SageMaker or Lambda.
 """
 
 from __future__ import annotations
@@ -225,11 +230,22 @@ USES: tuple[Use, ...] = (
     Use("gtops.jobs.apply:job_create", "sagemaker", ("CreateLabelingJob", "AddTags"), "jobs", "jobs", APPLY),
     Use("gtops.jobs.apply:job_create", "iam", ("PassRole",), "job_roles", "jobs", APPLY),
     Use("gtops.jobs.apply:job_stop", "sagemaker", ("StopLabelingJob",), "jobs", "relaunch_auto", APPLY),
+    # CreateRole with Tags also needs iam:TagRole, which has no iam:PermissionsBoundary key (see _bounded).
+    Use("gtops.jobs.apply:role_create", "iam", ("TagRole",), "managed_roles", "managed_roles", APPLY),
+    Use("gtops.jobs.apply:role_create", "iam", ("CreateRole",), "bounded_roles", "managed_roles", APPLY),
     Use(
-        "gtops.jobs.apply:role_create",
+        "gtops.jobs.apply:_converge_role",
         "iam",
-        ("CreateRole", "TagRole", "UpdateAssumeRolePolicy", "PutRolePolicy"),
+        ("UpdateAssumeRolePolicy", "PutRolePolicy"),
+        "bounded_roles",
         "managed_roles",
+        APPLY,
+    ),
+    Use(
+        "gtops.jobs.apply:_converge_role",
+        "iam",
+        ("PutRolePermissionsBoundary",),
+        "boundary_roles",
         "managed_roles",
         APPLY,
     ),
@@ -243,7 +259,17 @@ USES: tuple[Use, ...] = (
     ),
     Use("gtops.jobs.apply:lambda_create", "iam", ("PassRole",), "lambda_role", "lambdas", APPLY),
     # --- prune and destroy -------------------------------------------------------------------------------
-    Use("gtops.apply.steps:group_delete", "cognito-idp", ("DeleteGroup",), "pool", "prune_groups", DESTROY),
+    # Deletes inside the pool (groups, users, client, domain) and of the pool itself are authorized on the
+    # pool's ARN, so they are limited to a pool tagged with this setup (see _setup_owned).
+    Use(
+        "gtops.apply.steps:group_delete",
+        "cognito-idp",
+        ("DeleteGroup",),
+        "owned_pool",
+        "prune_groups",
+        DESTROY,
+    ),
+    Use("gtops.apply.steps:group_delete", "cognito-idp", ("DeleteGroup",), "owned_pool", "groups", DESTROY),
     Use(
         "gtops.apply.steps:team_delete",
         "sagemaker",
@@ -256,34 +282,67 @@ USES: tuple[Use, ...] = (
         "gtops.members.apply:WorkerWriter.delete",
         "cognito-idp",
         ("AdminDeleteUser",),
-        "pool",
+        "owned_pool",
         "prune_members",
         DESTROY,
     ),
-    Use("gtops.jobs.apply:job_stop", "sagemaker", ("StopLabelingJob",), "owned_jobs", "prune_jobs", DESTROY),
-    Use("gtops.apply.steps:pool_delete", "cognito-idp", ("DeleteUserPool",), "pool", "pool", DESTROY),
-    Use("gtops.apply.steps:pool_delete", "cognito-idp", ("UpdateUserPool",), "pool", "pool", DESTROY),
+    # prune.jobs stops this setup's running jobs that left the spec; `gtops destroy` stops all of them,
+    # whatever the spec's jobs and prune settings, so it lists and reads the region's jobs too.
+    Use("gtops.jobs.apply:job_stop", "sagemaker", ("StopLabelingJob",), "owned_jobs", "always", DESTROY),
+    Use("gtops.gitops.destroy:_running_jobs", "sagemaker", ("ListLabelingJobs",), "any", "always", DESTROY),
+    Use(
+        "gtops.gitops.destroy:_running_jobs",
+        "sagemaker",
+        ("DescribeLabelingJob",),
+        "all_jobs",
+        "always",
+        DESTROY,
+    ),
+    # `gtops destroy` counts the pool's users to say what deleting it takes.
+    Use("gtops.gitops.destroy:_count_users", "cognito-idp", ("ListUsers",), "pool", "pool", DESTROY),
+    # UpdateUserPool turns deletion protection off first. Apply's own UpdateUserPool (pool scope, above)
+    # stays unconditioned: apply is what tags a pool it adopts.
+    Use(
+        "gtops.apply.steps:pool_delete",
+        "cognito-idp",
+        ("DeleteUserPool", "UpdateUserPool", "DeleteUserPoolDomain"),
+        "owned_pool",
+        "pool",
+        DESTROY,
+    ),
     Use(
         "gtops.apply.steps:client_delete",
         "cognito-idp",
         ("DeleteUserPoolClient",),
-        "pool",
+        "owned_pool",
         "client",
         DESTROY,
     ),
     Use(
-        "gtops.apply.steps:domain_delete", "cognito-idp", ("DeleteUserPoolDomain",), "pool", "domain", DESTROY
+        "gtops.apply.steps:domain_delete",
+        "cognito-idp",
+        ("DeleteUserPoolDomain",),
+        "owned_pool",
+        "domain",
+        DESTROY,
     ),
     Use(
         "gtops.apply.steps:workforce_delete",
         "sagemaker",
         ("DeleteWorkforce",),
-        "workforce",
+        "owned_workforce",
         "workforce",
         DESTROY,
     ),
-    Use("gtops.apply.steps:team_delete", "sagemaker", ("DeleteWorkteam",), "teams", "teams", DESTROY),
-    Use("gtops.apply.steps:topic_delete", "sns", ("DeleteTopic",), "topic", "managed_topic", DESTROY),
+    Use(
+        "gtops.apply.steps:team_delete",
+        "sagemaker",
+        ("DeleteWorkteam",),
+        "owned_named_teams",
+        "teams",
+        DESTROY,
+    ),
+    Use("gtops.apply.steps:topic_delete", "sns", ("DeleteTopic",), "owned_topic", "managed_topic", DESTROY),
 )
 
 # IAM action names that differ from the API operation's.
@@ -354,6 +413,7 @@ class Target:
     region: str
     account: str
     partition: str = "aws"
+    boundary: str | None = None  # the permissions boundary every role gtops writes must carry
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
         r = self.region if region else ""
@@ -406,7 +466,20 @@ def _team_arns(t: Target) -> list[str]:
 
 
 def _owned(t: Target, arn: str) -> Grant:
-    return Grant((arn,), (("StringEquals", f"aws:ResourceTag/{SETUP_TAG}", (t.setup,)),))
+    return _setup_owned(t, (arn,))
+
+
+# Condition keys per the Service Authorization Reference (docs.aws.amazon.com/service-authorization/latest/
+# reference/), "Resource types" tables:
+# - list_amazoncognitouserpools.html: resource type `userpool` has aws:ResourceTag/${TagKey}, and
+#   DeleteUserPool, UpdateUserPool, DeleteGroup, AdminDeleteUser, DeleteUserPoolClient and
+#   DeleteUserPoolDomain all authorize on `userpool*`, so the pool's tags decide every delete inside it.
+# - list_amazonsns.html: resource type `topic` has aws:ResourceTag/${TagKey}; DeleteTopic is on `topic*`.
+# - list_amazonsagemaker.html: resource types `workforce` and `workteam` have aws:ResourceTag/${TagKey};
+#   DeleteWorkforce and DeleteWorkteam are on them.
+# gtops tags each of these with gtops:setup when it creates or adopts it (desired.ownership_tags).
+def _setup_owned(t: Target, arns: Iterable[str]) -> Grant:
+    return Grant(tuple(arns), (("StringEquals", f"aws:ResourceTag/{SETUP_TAG}", (t.setup,)),))
 
 
 def _job_names(t: Target) -> list[str]:
@@ -497,7 +570,7 @@ def _job_roles(t: Target) -> list[str]:
     return out
 
 
-def _managed_roles(t: Target) -> list[Grant]:
+def _managed_role_arns(t: Target) -> tuple[str, ...]:
     from gtops.jobs.prepare import managed_role_name
 
     names = []
@@ -505,7 +578,39 @@ def _managed_roles(t: Target) -> list[Grant]:
         names.append(managed_role_name(t.setup))
     if _NEEDS["lambdas"](t.data):
         names.append(managed_role_name(t.setup, "lambda"))
-    return [Grant(tuple(t.arn("iam", f"role/{n}", region=False) for n in names))] if names else []
+    return tuple(t.arn("iam", f"role/{n}", region=False) for n in names)
+
+
+def _managed_roles(t: Target) -> list[Grant]:
+    arns = _managed_role_arns(t)
+    return [Grant(arns)] if arns else []
+
+
+# iam:PermissionsBoundary, per the Service Authorization Reference for IAM (docs.aws.amazon.com/
+# service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html, "Actions" table), is a
+# key of CreateRole (the boundary in the request), PutRolePermissionsBoundary (likewise), PutRolePolicy and
+# UpdateAssumeRolePolicy (the boundary the role already has), but not of TagRole: a condition on a key an
+# action lacks never matches, so TagRole stays unconditioned (tags change no permissions of the role).
+# iam:DeleteRolePermissionsBoundary is never granted. Roles are created with their boundary and the boundary
+# is put before any other write (jobs/apply.py), so each conditioned call sees it.
+def _bounded(t: Target) -> list[Grant]:
+    arns = _managed_role_arns(t)
+    if not arns:
+        return []
+    if t.boundary is None:  # --no-permissions-boundary: said out loud by `gtops iam-policy`
+        return [Grant(arns)]
+    return [Grant(arns, (("StringEquals", "iam:PermissionsBoundary", (t.boundary,)),))]
+
+
+def _boundary_roles(t: Target) -> list[Grant]:
+    """PutRolePermissionsBoundary: only to put the one boundary; never granted without one (it could swap
+    a role's boundary for a wider policy)."""
+    return _bounded(t) if t.boundary is not None else []
+
+
+def needs_roles(data: dict) -> bool:
+    """Whether the spec makes gtops create IAM roles (managed job roles, roles of deployed Lambdas)."""
+    return _NEEDS["managed_roles"](data)
 
 
 def _functions(t: Target) -> list[Grant]:
@@ -551,6 +656,10 @@ _SCOPES: dict[str, Callable[[Target], list[Grant]]] = {
     ],
     "teams": lambda t: [Grant(tuple(_team_arns(t)))],
     "owned_teams": lambda t: [_owned(t, t.arn("sagemaker", "workteam/private-crowd/*"))],
+    "owned_named_teams": lambda t: [_setup_owned(t, _team_arns(t))] if _team_arns(t) else [],
+    "owned_pool": lambda t: [_setup_owned(t, g.resources) for g in _pool(t)],
+    "owned_topic": lambda t: [_setup_owned(t, g.resources) for g in _topic(t)],
+    "owned_workforce": lambda t: [_setup_owned(t, (_workforce_arn(t),))],
     "jobs": lambda t: [Grant(tuple(t.arn("sagemaker", f"labeling-job/{n}") for n in _job_names(t)))],
     "all_jobs": lambda t: [Grant((t.arn("sagemaker", "labeling-job/*"),))],
     "owned_jobs": lambda t: [_owned(t, t.arn("sagemaker", "labeling-job/*"))],
@@ -564,6 +673,8 @@ _SCOPES: dict[str, Callable[[Target], list[Grant]]] = {
     "cors_buckets": lambda t: [Grant(tuple(_cors(t)))],
     "job_roles": lambda t: _passed(SAGEMAKER, _job_roles(t)),
     "managed_roles": _managed_roles,
+    "bounded_roles": _bounded,
+    "boundary_roles": _boundary_roles,
     "functions": _functions,
     "lambda_role": _lambda_role,
     "lock": _lock,
@@ -578,6 +689,10 @@ _SIDS = {
     "workforce_and_all_teams": "ReadWorkforceAndTeamTags",
     "teams": "WorkTeams",
     "owned_teams": "PruneOwnedWorkTeams",
+    "owned_named_teams": "DestroyOwnedWorkTeams",
+    "owned_pool": "DeleteInOwnedUserPool",
+    "owned_topic": "DestroyOwnedTopic",
+    "owned_workforce": "DestroyOwnedWorkforce",
     "jobs": "LabelingJobs",
     "all_jobs": "FindLabelingJobs",
     "owned_jobs": "StopOwnedLabelingJobs",
@@ -587,6 +702,8 @@ _SIDS = {
     "cors_buckets": "JobBuckets",
     "job_roles": "PassJobRoleToSageMaker",
     "managed_roles": "ManagedJobRoles",
+    "bounded_roles": "WriteRolesWithinBoundary",
+    "boundary_roles": "WriteRolesWithinBoundary",
     "functions": "TaskLambdas",
     "lambda_role": "PassLambdaRole",
     "lock": "SharedLock",
@@ -605,10 +722,12 @@ def build_policy(
     partition: str = "aws",
     read_only: bool = False,
     destroy: bool = False,
+    boundary: str | None = None,
 ) -> dict[str, Any]:
-    """The policy document for one spec: one statement per (scope, resources, condition)."""
+    """The policy document for one spec: one statement per (scope, resources, condition). `boundary` is the
+    permissions boundary ARN role writes are conditioned on (None: unconditioned, see `gtops iam-policy`)."""
     modes = [PLAN] if read_only else [PLAN, APPLY] + ([DESTROY] if destroy else [])
-    target = Target(data, region, account, partition)
+    target = Target(data, region, account, partition, boundary)
     merged: dict[Grant, set[str]] = {}
     sids: dict[Grant, str] = {}
     for use in uses_for(data, modes):
@@ -690,9 +809,7 @@ def allows(policy: dict, action: str, resource: str, context: dict[str, str] | N
 
 
 STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
-
-
-STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
+CONDITION_OPERATORS = frozenset({"StringEquals", "StringLike", "ArnEquals", "ArnLike"})
 
 
 def check_grammar(policy: dict) -> list[str]:
@@ -721,8 +838,31 @@ def check_grammar(policy: dict) -> list[str]:
         resources = _as_list(stmt.get("Resource"))
         if not resources or any(r != "*" and not r.startswith("arn:") for r in resources):
             problems.append(f"{sid}: every Resource must be an ARN or *")
+        problems += _condition_problems(sid, stmt.get("Condition"))
     if len(json.dumps(policy, separators=(",", ":"))) > 10240:
         problems.append("longer than the 10,240 characters IAM allows in a role's inline policies")
+    return problems
+
+
+def _condition_problems(sid: str, condition: Any) -> list[str]:
+    """A Condition is {operator: {key: value or [values]}}, with values that are non-empty strings."""
+    if condition is None:
+        return []
+    if not isinstance(condition, dict) or not condition:
+        return [f"{sid}: Condition must be a non-empty object"]
+    problems = []
+    for operator, tests in condition.items():
+        if operator not in CONDITION_OPERATORS:
+            problems.append(f"{sid}: unexpected condition operator {operator!r}")
+        if not isinstance(tests, dict) or not tests:
+            problems.append(f"{sid}: {operator} must map condition keys to values")
+            continue
+        for key, values in tests.items():
+            if not isinstance(key, str) or ":" not in key:
+                problems.append(f"{sid}: condition key {key!r} must be service:Key")
+            listed = values if isinstance(values, list) else [values]
+            if not listed or not all(isinstance(v, str) and v for v in listed):
+                problems.append(f"{sid}: condition {key} needs non-empty string values")
     return problems
 
 

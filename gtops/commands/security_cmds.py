@@ -38,6 +38,31 @@ AccountOpt = Annotated[
         "--account", help="AWS account id for the ARNs (default: asked of STS, else a placeholder)."
     ),
 ]
+BoundaryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--permissions-boundary",
+        metavar="ARN",
+        help="IAM policy ARN the roles gtops creates must carry as permissions boundary; role writes are "
+        "allowed only with it (default: the spec's permissions_boundary).",
+    ),
+]
+NoBoundaryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-permissions-boundary",
+        help="Allow role writes without a permissions boundary (the pipeline could escalate its own "
+        "privileges through the roles it creates).",
+    ),
+]
+
+BOUNDARY_MISSING = (
+    "this spec makes gtops create IAM roles (`role: managed` jobs or local Lambdas), and a pipeline role "
+    "that may create and write roles without a permissions boundary can give one more rights than it has "
+    "itself, then pass it to SageMaker or Lambda. Name the boundary policy with --permissions-boundary ARN "
+    "or the spec's `permissions_boundary:` key (every role gtops creates then carries it, and the policy "
+    "allows role writes only with it), or pass --no-permissions-boundary to accept the risk."
+)
 
 
 def _account(ctx: typer.Context, s, region: str, given: str | None) -> tuple[str, str]:
@@ -62,6 +87,38 @@ def _account(ctx: typer.Context, s, region: str, given: str | None) -> tuple[str
         return ACCOUNT_PLACEHOLDER, f"STS was not reachable ({reason})"
 
 
+def _boundary(spec_data: dict, region: str, given: str | None, refused: bool, read_only: bool) -> str | None:
+    """The permissions boundary role writes are conditioned on: the flag, else the spec's key. Refuses a
+    policy that lets the pipeline write roles without one, unless --no-permissions-boundary says so."""
+    from gtops.errors import GtopsError
+    from gtops.iam import needs_roles
+    from gtops.spec.aws_rules import arn_partition_problem
+    from gtops.spec.schema import POLICY_ARN
+
+    in_spec = spec_data.get("permissions_boundary")
+    if refused:
+        if given:
+            raise GtopsError("--permissions-boundary and --no-permissions-boundary cannot be combined")
+        if in_spec:
+            raise GtopsError(
+                f"--no-permissions-boundary contradicts the spec's permissions_boundary ({in_spec}): gtops "
+                "creates its roles with that boundary; drop the flag"
+            )
+        return None
+    if given is not None:
+        if not re.fullmatch(POLICY_ARN, given):
+            raise GtopsError(
+                f"--permissions-boundary must be an IAM policy ARN (arn:aws:iam::123456789012:policy/Name), "
+                f"not {given!r}"
+            )
+        if why := arn_partition_problem(given, region, "permissions boundary policy"):
+            raise GtopsError(f"--permissions-boundary {why}")
+    boundary = given or in_spec
+    if boundary is None and needs_roles(spec_data) and not read_only:
+        raise GtopsError(BOUNDARY_MISSING)
+    return boundary
+
+
 def iam_policy(
     ctx: typer.Context,
     paths: PathsArg = None,
@@ -69,11 +126,20 @@ def iam_policy(
     read_only: ReadOnlyOpt = False,
     destroy: DestroyOpt = False,
     account: AccountOpt = None,
+    permissions_boundary: BoundaryOpt = None,
+    no_permissions_boundary: NoBoundaryOpt = False,
     conn: Settings = DEFAULT,
 ) -> None:
     """Print the IAM policy (JSON) a pipeline role needs to plan and apply these specs."""
     from gtops.errors import GtopsError
-    from gtops.iam import ACCOUNT_PLACEHOLDER, build_policy, check_grammar, job_files, partition_of
+    from gtops.iam import (
+        ACCOUNT_PLACEHOLDER,
+        build_policy,
+        check_grammar,
+        job_files,
+        needs_roles,
+        partition_of,
+    )
 
     if read_only and destroy:
         raise GtopsError("--read-only and --destroy cannot be combined")
@@ -87,8 +153,17 @@ def iam_policy(
     )
     if not where:
         raise GtopsError("No AWS region: set `region:` in the spec, pass --region, or set AWS_REGION.")
+    boundary = _boundary(spec.data, where, permissions_boundary, no_permissions_boundary, read_only)
     acct, how = _account(ctx, s, where, account)
-    policy = build_policy(spec.data, where, acct, partition_of(where), read_only=read_only, destroy=destroy)
+    policy = build_policy(
+        spec.data,
+        where,
+        acct,
+        partition_of(where),
+        read_only=read_only,
+        destroy=destroy,
+        boundary=boundary,
+    )
     problems = check_grammar(policy)
     if problems:  # a bug in gtops, never the user's input
         raise GtopsError("the generated policy is not valid: " + "; ".join(problems))
@@ -112,6 +187,21 @@ def iam_policy(
     if not read_only:
         for note in job_files(spec.data).notes:
             stderr(f"# {note}.")
+    if read_only or not needs_roles(spec.data):
+        return
+    in_spec = spec.data.get("permissions_boundary")
+    if boundary is None:
+        stderr(
+            "# WARNING: --no-permissions-boundary: this policy lets the pipeline create and write the roles "
+            "gtops manages with no permissions boundary, so a compromised pipeline could give such a role "
+            "more rights than its own and pass it on (escalate its own privileges)."
+        )
+    elif boundary != in_spec:
+        stderr(
+            f"# Role writes require the permissions boundary {boundary}, but the spec "
+            + (f"names {in_spec}" if in_spec else "names none")
+            + f": set `permissions_boundary: {boundary}` in the spec, or apply is denied iam:CreateRole."
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -157,23 +157,37 @@ def role_create(ctx, change: Change) -> None:
     after = change.after or {}
     iam = ctx.aws.client("iam")
     name = after["name"]
+    request = {
+        "RoleName": name,
+        "AssumeRolePolicyDocument": json.dumps(roles.trust(after["trusted_service"])),
+        "Description": "Managed by gtops: least-privilege role for Ground Truth labeling",
+        "Tags": _tag_list(after.get("tags")),
+    }
+    if after.get("permissions_boundary"):  # born with it: the pipeline may create roles only so
+        request["PermissionsBoundary"] = after["permissions_boundary"]
     try:
-        iam.create_role(
-            RoleName=name,
-            AssumeRolePolicyDocument=json.dumps(roles.trust(after["trusted_service"])),
-            Description="Managed by gtops: least-privilege role for Ground Truth labeling",
-            Tags=_tag_list(after.get("tags")),
-        )
+        iam.create_role(**request)
     except Exception as err:
         if s3u.error_code(err) != "EntityAlreadyExists":  # an interrupted earlier run
             raise
-    role_update(ctx, change)
+        _converge_role(iam, after, boundary_set=False)
+        return
+    _converge_role(iam, after, boundary_set=True)
 
 
 def role_update(ctx, change: Change) -> None:
     after = change.after or {}
-    iam = ctx.aws.client("iam")
+    before = change.before or {}
+    same = before.get("permissions_boundary") == after.get("permissions_boundary")
+    _converge_role(ctx.aws.client("iam"), after, boundary_set=same)
+
+
+def _converge_role(iam, after: dict, boundary_set: bool) -> None:
+    """Boundary first: a least-privilege pipeline may write a role's trust and policy only once the role
+    carries the spec's boundary (iam:PermissionsBoundary, see gtops.iam)."""
     name = after["name"]
+    if after.get("permissions_boundary") and not boundary_set:
+        iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=after["permissions_boundary"])
     policy_name = (
         roles.POLICY_NAME if after["trusted_service"] == roles.LABELING_SERVICE else roles.LAMBDA_POLICY_NAME
     )

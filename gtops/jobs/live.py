@@ -33,7 +33,8 @@ def tags_of(job: dict[str, Any]) -> dict[str, str]:
 
 
 def get_role(iam, name: str, policy_name: str) -> dict[str, Any] | None:
-    """{'trust': doc, 'policy': doc or None, 'arn': ...} of a role, or None when it does not exist."""
+    """{'trust': doc, 'policy': doc or None, 'arn': ..., 'boundary': policy ARN or None} of a role, or None
+    when it does not exist."""
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except Exception as err:
@@ -47,7 +48,8 @@ def get_role(iam, name: str, policy_name: str) -> dict[str, Any] | None:
         if error_code(err) != "NoSuchEntity":
             raise
         policy = None
-    return {"arn": role["Arn"], "trust": _doc(trust), "policy": _doc(policy)}
+    boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    return {"arn": role["Arn"], "trust": _doc(trust), "policy": _doc(policy), "boundary": boundary}
 
 
 def _doc(value: Any) -> Any:

@@ -256,40 +256,56 @@ def _removed(
 # -- managed role and deployed Lambdas ----------------------------------------------------------------
 
 
-def _role_view(name: str, service: str, policy: dict | None) -> dict:
-    return {"name": name, "trusted_service": service, "policy": roles.normalized(policy) if policy else None}
+def _role_view(name: str, service: str, policy: dict | None, boundary: str | None = None) -> dict:
+    view = {"name": name, "trusted_service": service, "policy": roles.normalized(policy) if policy else None}
+    if boundary:
+        view["permissions_boundary"] = boundary
+    return view
 
 
-def _live_role_view(found: dict | None, name: str) -> dict | None:
+def _live_role_view(found: dict | None, name: str, boundary: str | None = None) -> dict | None:
+    """The live role as _role_view shows it. Its boundary is compared only when the spec names one: without
+    `permissions_boundary`, gtops leaves a role's boundary alone (it never removes one)."""
     if found is None:
         return None
     statements = (found["trust"] or {}).get("Statement") or []
     services = sorted({s for st in statements for s in _as_list((st.get("Principal") or {}).get("Service"))})
     service = services[0] if len(services) == 1 else services
-    return {
+    view = {
         "name": name,
         "trusted_service": service,
         "policy": roles.normalized(found["policy"]) if found["policy"] else None,
     }
+    if boundary:
+        view["permissions_boundary"] = found.get("boundary")
+    return view
 
 
 def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value] if value else []
 
 
-def _role_change(iam, name: str, service: str, policy_name: str, policy: dict, tags: dict) -> Change:
+def _role_change(
+    iam, name: str, service: str, policy_name: str, policy: dict, tags: dict, boundary: str | None
+) -> Change:
     from gtops.planner import field_changes
 
     address = Address("iam_role", name)
-    after = _role_view(name, service, policy)
-    before = _live_role_view(jl.get_role(iam, name, policy_name), name)
+    after = _role_view(name, service, policy, boundary)
+    before = _live_role_view(jl.get_role(iam, name, policy_name), name, boundary)
     after_shown = {**after, "tags": tags}
     if before is None:
         return Change(address, Action.CREATE, None, after_shown)
     fields = field_changes("iam_role", before, after)
     if not fields:
         return Change(address, Action.NOOP, before, after_shown)
-    return Change(address, Action.UPDATE, before, after_shown, fields, reason="the jobs' locations changed")
+    paths = {f.path.split(".", 1)[0] for f in fields}
+    reasons = []
+    if "permissions_boundary" in paths:
+        reasons.append("its permissions boundary is not the spec's permissions_boundary")
+    if paths - {"permissions_boundary"}:
+        reasons.append("the jobs' locations changed")
+    return Change(address, Action.UPDATE, before, after_shown, fields, reason="; ".join(reasons))
 
 
 def _role_changes(aws: Any, ids: dict, data: dict, setup: str, prepared: list[Prepared]) -> list[Change]:
@@ -303,6 +319,7 @@ def _role_changes(aws: Any, ids: dict, data: dict, setup: str, prepared: list[Pr
     region, partition = aws.region, aws.partition()
     account = ids.get("account") or aws.account
     tags = ownership_tags(data)
+    boundary = data.get("permissions_boundary")
     out: list[Change] = []
     if managed:
         reads = sorted({r for p in managed for r in p.reads})
@@ -310,13 +327,15 @@ def _role_changes(aws: Any, ids: dict, data: dict, setup: str, prepared: list[Pr
         lambdas = sorted({arn for p in managed for arn in p.lambdas})
         policy = roles.labeling_policy(partition, region, account, reads, writes, lambdas)
         name = managed_role_name(setup)
-        out.append(_role_change(iam, name, roles.LABELING_SERVICE, roles.POLICY_NAME, policy, tags))
+        out.append(_role_change(iam, name, roles.LABELING_SERVICE, roles.POLICY_NAME, policy, tags, boundary))
     if local:
         users = [p for p in prepared if p.local_lambdas]
         reads = sorted({r for p in users for r in p.reads + p.writes})
         policy = roles.lambda_policy(partition, region, account, reads)
         name = managed_role_name(setup, "lambda")
-        out.append(_role_change(iam, name, roles.LAMBDA_SERVICE, roles.LAMBDA_POLICY_NAME, policy, tags))
+        out.append(
+            _role_change(iam, name, roles.LAMBDA_SERVICE, roles.LAMBDA_POLICY_NAME, policy, tags, boundary)
+        )
         lambda_role = role_arn(context(aws, data, ids, offline=True), name)
         out += _lambda_changes(aws.client("lambda"), local, lambda_role, tags)
     return out

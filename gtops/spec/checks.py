@@ -108,6 +108,7 @@ class Checker:
                 _mapping(_mapping(self.data.get("pool")).get("email")).get("source_arn"),
                 "SES identity",
             ),
+            (("permissions_boundary",), self.data.get("permissions_boundary"), "permissions boundary policy"),
         ]
         for i, job in dicts(self.data.get("jobs")):
             p = ("jobs", i)

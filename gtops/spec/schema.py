@@ -35,6 +35,8 @@ S3_PREFIX = r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/(.*/)?$"
 ROLE_ARN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"
 SNS_ARN = r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$"
 LAMBDA_ARN = r"^arn:aws[a-z\-]*:lambda:[a-z0-9\-]*:[0-9]{12}:function:.+$"
+# A customer managed policy: policy/, an optional path, then the name (letters, digits and _+=,.@-).
+POLICY_ARN = r"^arn:aws[a-z\-]*:iam::\d{12}:policy/([a-zA-Z0-9_+=,.@\-]+/)*[a-zA-Z0-9_+=,.@\-]+$"
 KEYWORD = r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE = r"^\+[1-9][0-9]{1,14}$"
@@ -686,6 +688,14 @@ def build_schema() -> dict[str, Any]:
                 "propertyNames": {"pattern": VAR_NAME},
             },
             "tags": _tags("Tags added to everything gtops creates that can be tagged."),
+            "permissions_boundary": _str(
+                "ARN of a managed IAM policy set as the permissions boundary of every role gtops creates "
+                "(managed job roles, roles of deployed Lambdas); a live role with another boundary gets "
+                "this one. `gtops iam-policy` then lets the pipeline write roles only with this boundary.",
+                POLICY_ARN,
+                "must be an IAM policy ARN (arn:aws:iam::123456789012:policy/Name)",
+                maxLength=2048,
+            ),
             "prune": _obj(
                 "What gtops may remove when it is no longer in the spec (all default false: only reported).",
                 {

@@ -312,3 +312,70 @@ def test_custom_job_deploys_local_lambdas_and_updates_only_changed_code(workspac
     assert functions["gtops-jobtest-post"].action is Action.UPDATE
     assert functions["gtops-jobtest-post"].reason == "the code changed"
     assert functions["gtops-jobtest-pre"].action is Action.NOOP
+
+
+BOUNDARY = "arn:aws:iam::123456789012:policy/gtops-boundary"
+NARROWER = "arn:aws:iam::123456789012:policy/boundaries/gtops-narrower"
+
+
+def test_roles_gtops_creates_carry_the_spec_permissions_boundary(workspace):
+    import io
+
+    from gtops.render import render
+
+    ws = workspace
+    (ws.root / "pre.py").write_text("def lambda_handler(event, context):\n    return {}\n")
+    (ws.root / "post.py").write_text("def lambda_handler(event, context):\n    return []\n")
+    (ws.root / "ui.html").write_text(
+        '<crowd-form><crowd-classifier name="c" categories="[&quot;eye&quot;]">'
+        "</crowd-classifier></crowd-form>\n"
+    )
+    custom = """\
+        - name: faces
+          task_type: custom
+          team: t1
+          labels: [eye, nose]
+          input: {folder: images}
+          output: s3://data-bucket/out/
+          role: managed
+          template: ui.html
+          lambdas: {pre: pre.py, consolidation: post.py}
+        """
+    role_names = {"gtops-jobtest-labeling", "gtops-jobtest-lambda"}
+    ws.write(custom, extra=f"permissions_boundary: {BOUNDARY}")
+    planned = ws.plan()
+    created = changes_of(planned, "iam_role")
+    assert set(created) == role_names
+    assert {c.after["permissions_boundary"] for c in created.values()} == {BOUNDARY}
+    shown = io.StringIO()
+    render(planned.plan, "text", shown)
+    assert f'+ permissions_boundary = "{BOUNDARY}"' in shown.getvalue()
+    ws.apply()
+    iam = ws.client("iam")
+
+    def boundaries() -> dict[str, str | None]:
+        out = {}
+        for name in role_names:
+            found = iam.get_role(RoleName=name)["Role"].get("PermissionsBoundary") or {}
+            out[name] = found.get("PermissionsBoundaryArn")
+        return out
+
+    assert boundaries() == dict.fromkeys(role_names, BOUNDARY)
+    assert all(c.action is Action.NOOP for c in changes_of(ws.plan(), "iam_role").values())
+
+    # A live role whose boundary differs from the spec's is updated in place.
+    ws.write(custom, extra=f"permissions_boundary: {NARROWER}")
+    updates = changes_of(ws.plan(), "iam_role")
+    assert {c.action for c in updates.values()} == {Action.UPDATE}
+    for change in updates.values():
+        assert [f.path for f in change.fields] == ["permissions_boundary"]
+        assert change.before["permissions_boundary"] == BOUNDARY
+        assert "permissions boundary" in change.reason
+    ws.apply()
+    assert boundaries() == dict.fromkeys(role_names, NARROWER)
+
+    # Without the key, gtops leaves a role's boundary alone (it never removes one).
+    ws.write(custom)
+    assert all(c.action is Action.NOOP for c in changes_of(ws.plan(), "iam_role").values())
+    ws.apply()
+    assert boundaries() == dict.fromkeys(role_names, NARROWER)

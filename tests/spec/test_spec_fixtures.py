@@ -333,9 +333,7 @@ CASES: dict[str, list[str]] = {
         "var-undefined.yaml:5:15: undefined variable 'stage' (set it in vars:, with --var stage=..., or "
         "GTOPS_VAR_stage)"
     ],
-    "var-syntax-error.yaml": [
-        "var-syntax-error.yaml:3:14: '{{' without a closing '}}' on the same line"
-    ],
+    "var-syntax-error.yaml": ["var-syntax-error.yaml:3:14: '{{' without a closing '}}' on the same line"],
     "var-bad-name.yaml": [
         "var-bad-name.yaml:3:3: vars.my-env: variable name 'my-env' must be letters, digits and _"
     ],

@@ -1,4 +1,5 @@
-"""The only place AWS clients are built: region, endpoint, retries, call counting, clean errors."""
+"""AWS: the connection (clients, region, endpoint, retries, call counting) and the rules about AWS errors
+(error codes, what is transient, creates that must happen once) that every part of gtops shares."""
 
 from __future__ import annotations
 
@@ -137,9 +138,84 @@ class Aws:
         return self._partition
 
 
+# Error codes AWS services use for "slow down" (Cognito: TooManyRequestsException; SageMaker:
+# ThrottlingException; IAM and S3: Throttling; EC2-style: RequestLimitExceeded) and for their own transient
+# failures.
+THROTTLING = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+    }
+)
+TRANSIENT = THROTTLING | frozenset(
+    {"InternalErrorException", "InternalError", "InternalFailure", "ServiceUnavailable", "RequestTimeout"}
+)
+
+
 def error_code(err: Exception) -> str:
     response = getattr(err, "response", None) or {}
-    return response.get("Error", {}).get("Code", "")
+    return (response.get("Error") or {}).get("Code", "")
+
+
+def http_status(err: Exception) -> int:
+    response = getattr(err, "response", None) or {}
+    return int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode", 0) or 0)
+
+
+def is_transient(err: Exception) -> bool:
+    """Worth another try: throttled, a 5xx, or the connection failed or broke before an answer was read."""
+    from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(err, bx.ClientError):
+        return error_code(err) in TRANSIENT or http_status(err) >= 500
+    return isinstance(
+        err,
+        bx.EndpointConnectionError
+        | bx.ConnectionClosedError
+        | bx.ReadTimeoutError
+        | bx.ConnectTimeoutError
+        | ResponseParserError
+        | ConnectionError,
+    )
+
+
+def unclear(err: Exception) -> bool:
+    """Did the call perhaps happen? (throttled, 5xx, or the connection broke after the request was sent)."""
+    from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
+
+    if isinstance(err, (ConnectionClosedError, ReadTimeoutError)):
+        return True
+    if isinstance(err, ClientError):
+        return error_code(err) in THROTTLING or http_status(err) >= 500
+    return False
+
+
+def create_exactly_once(
+    aws: Any, service: str, operation: str, request: dict[str, Any], find: Any, sleep: Any = time.sleep
+) -> dict[str, Any]:
+    """A create that must not be repeated blindly: Cognito keeps neither pool names nor app-client names
+    unique (and a labeling job's name, once taken, is taken for good), so a create retried after a lost answer
+    would make a second one or fail. Retry only after looking for what was asked for: `find()` returns the id
+    of an existing match or None. Returns the create's answer, or {"found": id}."""
+    client = aws.client(service, retry=False)
+    delay = 0.2
+    for attempt in range(6):
+        try:
+            answer: dict[str, Any] = getattr(client, operation)(**request)
+            return answer
+        except Exception as err:
+            if not unclear(err) or attempt == 5:
+                raise
+            found = find()
+            if found:
+                return {"found": found}
+            sleep(delay)
+            delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable")
 
 
 def error_message(err: Exception) -> str:

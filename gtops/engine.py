@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gtops.desired import build
 from gtops.errors import NotConverged, UnsafePlan
@@ -12,46 +13,50 @@ from gtops.plan import Plan
 from gtops.planner import make_plan
 from gtops.settings import Settings
 
+if TYPE_CHECKING:
+    from gtops.apply.runner import ApplyReport
+    from gtops.aws import Aws
+    from gtops.kinds.base import AwsHandle
+    from gtops.live import LiveState
+    from gtops.setup import Setup
+    from gtops.spec import Spec
+
 
 @dataclass
 class Planned:
-    spec: Any
-    aws: Any
+    spec: Spec
+    aws: AwsHandle
     desired: list[Resource]
-    live: Any
+    live: LiveState
     plan: Plan
 
+    @property
+    def setup(self) -> Setup:
+        return self.spec.setup
 
-def connect(settings: Settings, spec, endpoint_url: str | None):
+
+def connect(settings: Settings, spec: Spec, endpoint_url: str | None) -> Aws:
     from gtops.aws import Aws
 
-    region = settings.region or spec.data.get("region")
-    return Aws(settings, region, endpoint_url)
+    return Aws(settings, settings.region or spec.setup.region, endpoint_url)
 
 
-def compute(spec, aws, targets: list[Address] | None = None) -> Planned:
+def compute(spec: Spec, aws: AwsHandle, targets: list[Address] | None = None) -> Planned:
     """Plan the whole setup, or only `targets` and what they depend on (see gtops.gitops.target)."""
     from gtops.gitops.target import needs_bulk, restrict
+    from gtops.kinds import REGISTRY
     from gtops.live import read_live
 
-    desired = build(spec.data)
-    live = read_live(aws, spec.data, desired)
-    plan = make_plan(desired, live, spec.data, region=aws.region, account=live.ids.get("account", ""))
+    setup = spec.setup
+    desired = build(setup)
+    live = read_live(aws, setup)
+    plan = make_plan(desired, live, setup, region=aws.region, account=live.ids.account)
     # Workers and jobs are planned by their own modules: they read in bulk and have their own rules.
-    if (
-        spec.data.get("members") is not None  # the section is there: the roster is managed
-        and spec.data.get("pool")
-        and needs_bulk(targets, "cognito_user")
-    ):
-        from gtops.members.plan import plan_members
-
-        changes, warnings = plan_members(aws, spec.data, live)
-        plan.extend(changes, warnings)
-    if spec.data.get("jobs") and needs_bulk(targets, "labeling_job"):
-        from gtops.jobs.plan import plan_jobs
-
-        changes, warnings = plan_jobs(aws, spec, live)
-        plan.extend(changes, warnings)
+    for kind in REGISTRY:
+        if kind.plan is not None and needs_bulk(targets, kind.name):
+            found = kind.plan(aws, spec, live)
+            if found is not None:
+                plan.extend(*found)
     plan.fingerprints = live.fingerprints()
     if targets:
         restrict(plan, targets, desired, set(live.resources))
@@ -64,7 +69,7 @@ def check_safety(plan: Plan, force: bool) -> None:
         # One line per reason: a roster guard can mark hundreds of workers with the same one.
         by_reason: dict[str, list[str]] = {}
         for change in risky:
-            by_reason.setdefault(change.needs_force, []).append(str(change.address))
+            by_reason.setdefault(change.needs_force or "", []).append(str(change.address))
         lines = []
         for reason, addresses in by_reason.items():
             shown = addresses[0] if len(addresses) == 1 else f"{addresses[0]} and {len(addresses) - 1} more"
@@ -76,15 +81,15 @@ def check_safety(plan: Plan, force: bool) -> None:
         )
 
 
-def apply(planned: Planned, log=None):
+def apply(planned: Planned, log: Callable[[str], None] | None = None) -> ApplyReport:
     from gtops.apply.context import ApplyContext
     from gtops.apply.runner import run
 
-    ctx = ApplyContext(planned.aws, planned.spec.data, planned.live, log=log)
+    ctx = ApplyContext(planned.aws, planned.setup, planned.live, log=log)
     return run(planned.plan, ctx, planned.desired)
 
 
-def verify(spec, aws, targets: list[Address] | None = None) -> Planned:
+def verify(spec: Spec, aws: AwsHandle, targets: list[Address] | None = None) -> Planned:
     """Re-read AWS after apply: anything still different means the apply did not converge."""
     again = compute(spec, aws, targets)
     if not again.plan.empty:

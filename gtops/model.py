@@ -10,27 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Dependency order of kinds: creates/updates run in this order, deletes in reverse.
-KINDS: tuple[str, ...] = (
-    "sns_topic",
-    "cognito_user_pool",
-    "cognito_user_group",
-    "cognito_user_pool_client",
-    "cognito_user_pool_domain",
-    "sagemaker_workforce",
-    "sagemaker_workteam",
-    "cognito_client_oauth",
-    "cognito_invitation",
-    "cognito_user",
-    "iam_role",
-    "lambda_function",
-    "labeling_job",
-)
-KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
-
-# Kinds whose DELETE or REPLACE always needs --force (nothing lost without saying so).
-PROTECTED_KINDS = frozenset({"cognito_user_pool", "sagemaker_workforce", "cognito_user", "labeling_job"})
-
 OWNER_TAG = "gtops:managed"
 SETUP_TAG = "gtops:setup"
 
@@ -51,7 +30,10 @@ class Address:
         return cls(kind, name)
 
     def sort_key(self) -> tuple[int, str]:
-        return (KIND_RANK.get(self.kind, len(KINDS)), self.name)
+        """Dependency order of the kind (gtops.kinds), then the name."""
+        from gtops.kinds import KIND_RANK
+
+        return (KIND_RANK.get(self.kind, len(KIND_RANK)), self.name)
 
 
 @dataclass(frozen=True)

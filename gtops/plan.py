@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from gtops.model import PROTECTED_KINDS, Address, plain
+from gtops.model import Address, plain
 
 FORMAT_VERSION = "1"
 
@@ -135,7 +135,9 @@ class Plan:
 
 
 def protected_reason(address: Address, action: Action) -> str | None:
-    if action in (Action.DELETE, Action.REPLACE) and address.kind in PROTECTED_KINDS:
+    from gtops.kinds import is_protected
+
+    if action in (Action.DELETE, Action.REPLACE) and is_protected(address.kind):
         verb = "deleting" if action is Action.DELETE else "replacing"
         return f"{verb} {address} loses data that cannot be restored"
     return None

@@ -6,34 +6,19 @@ change a replacement; deletions happen only where the spec's `prune` allows and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deepdiff import DeepDiff
 
-from gtops.model import OWNER_TAG, SETUP_TAG, Address, Ref, Resource, has_refs, resolve_refs
+from gtops import kinds
+from gtops.model import Address, Ref, Resource, has_refs, resolve_refs
 from gtops.plan import Action, Change, FieldChange, Plan, protected_reason
 
-KNOWN_AFTER_APPLY = "(known after apply)"
+if TYPE_CHECKING:
+    from gtops.live import LiveState
+    from gtops.setup import Setup
 
-# Fields AWS will not change in place (create-only): changing one means delete + create.
-IMMUTABLE: dict[str, frozenset[str]] = {
-    "cognito_user_pool": frozenset({"sign_in", "case_sensitive"}),
-    "cognito_user_pool_client": frozenset({"generate_secret"}),
-    "cognito_user_pool_domain": frozenset({"user_pool"}),
-    "sagemaker_workforce": frozenset({"name", "user_pool", "client"}),
-    "sagemaker_workteam": frozenset({"workforce"}),
-}
-# When one of these is replaced, what hangs off it must be rebuilt too.
-CASCADE_KINDS = frozenset(
-    {
-        "cognito_user_group",
-        "cognito_user_pool_client",
-        "cognito_user_pool_domain",
-        "sagemaker_workforce",
-        "sagemaker_workteam",
-    }
-)
-PRUNE_KEYS = {"cognito_user_group": "groups", "sagemaker_workteam": "teams"}
+KNOWN_AFTER_APPLY = "(known after apply)"
 
 
 def project(live: Any, desired: Any) -> Any:
@@ -76,7 +61,8 @@ def field_changes(kind: str, before: dict, after: dict) -> list[FieldChange]:
                 keys.append(part)
             if keys:
                 paths.add(tuple(keys))
-    immutable = IMMUTABLE.get(kind, frozenset())
+    found = kinds.get(kind)
+    immutable = found.create_only if found else frozenset()
     out = []
     for path in sorted(paths):
         out.append(
@@ -90,22 +76,15 @@ def field_changes(kind: str, before: dict, after: dict) -> list[FieldChange]:
     return out
 
 
-def owned_by(resource: Resource | None, setup: str) -> bool:
-    tags = (resource.attrs.get("tags") if resource else None) or {}
-    return tags.get(OWNER_TAG) == "true" and tags.get(SETUP_TAG) == setup
-
-
 def make_plan(
     desired: list[Resource],
-    live,
-    data: dict,
+    live: LiveState,
+    setup: Setup,
     *,
     region: str = "",
     account: str = "",
 ) -> Plan:
     """Compare desired resources with a LiveState (anything with .resources and .lookup)."""
-    setup = data.get("name") or (data.get("pool") or {}).get("name") or "gtops"
-    prune = data.get("prune") or {}
     changes: list[Change] = []
     by_address = {r.address: r for r in desired}
 
@@ -134,23 +113,18 @@ def make_plan(
             )
         else:
             change = Change(want.address, Action.UPDATE, before, after, fields)
-            if (
-                want.kind == "cognito_user_pool"
-                and before.get("deletion_protection")
-                and not after.get("deletion_protection", True)
-            ):
-                change.needs_force = "turning off the pool's deletion protection"
+            kind = kinds.get(want.kind)
+            if kind and kind.risky_update:
+                change.needs_force = kind.risky_update(before, after)
             changes.append(change)
 
     _cascade_replacements(changes, by_address)
     warnings: list[str] = []
-    changes += _prunes(desired, live, prune, setup, warnings)
-    plan = Plan(changes, region=region, account=account, warnings=warnings)
-    if data.get("workforce") is not None and not data["workforce"].get("source_ips"):
-        plan.warnings.append(
-            "the workforce has no source_ips: the worker portal is reachable from any IP address"
-        )
-    return plan
+    changes += _prunes(desired, live, setup, warnings)
+    for kind in kinds.REGISTRY:
+        if kind.warnings:
+            warnings += kind.warnings(setup)
+    return Plan(changes, region=region, account=account, warnings=warnings)
 
 
 def _cascade_replacements(changes: list[Change], by_address: dict[Address, Resource]) -> None:
@@ -161,7 +135,8 @@ def _cascade_replacements(changes: list[Change], by_address: dict[Address, Resou
         res = by_address.get(change.address)
         if res is None or change.action not in (Action.NOOP, Action.UPDATE):
             continue
-        if change.address.kind not in CASCADE_KINDS:
+        kind = kinds.get(change.address.kind)
+        if kind is None or not kind.cascades:
             continue
         cause = next((d for d in res.depends_on if d in replaced), None)
         if cause is not None:
@@ -171,56 +146,40 @@ def _cascade_replacements(changes: list[Change], by_address: dict[Address, Resou
             replaced.add(change.address)
 
 
-def _prunes(desired: list[Resource], live, prune: dict, setup: str, warnings: list[str]) -> list[Change]:
+def _prunes(desired: list[Resource], live: LiveState, setup: Setup, warnings: list[str]) -> list[Change]:
+    """Deletions: a kind's second one where it allows one per parent, and what `prune` lets go that gtops
+    owns (tags, or a group's marker) and nothing outside the spec still uses."""
     wanted = {r.address for r in desired}
+    named = {r.kind for r in desired}
     out = []
     for address, have in sorted(live.resources.items()):
-        if address in wanted:
+        kind = kinds.get(address.kind)
+        if address in wanted or kind is None:
             continue
-        if address.kind == "cognito_user_pool_domain" and any(
-            r.kind == "cognito_user_pool_domain" for r in desired
-        ):
-            out.append(
-                Change(
-                    address,
-                    Action.DELETE,
-                    have.attrs,
-                    None,
-                    reason="the spec names another domain for the pool",
-                )
+        if kind.one_per_parent and address.kind in named:
+            other = next(r.name for r in desired if r.kind == address.kind)
+            reason = f"the spec names {other} instead (one per {kind.one_per_parent})"
+            out.append(Change(address, Action.DELETE, have.attrs, None, reason=reason))
+            continue
+        if not (kind.prune_key and getattr(setup.prune, kind.prune_key)):
+            continue
+        owned = kind.owned(have, setup) if kind.owned else setup.owns(have.attrs.get("tags"))
+        if not owned:
+            continue
+        users = kind.used_by(have, live, wanted) if kind.used_by else []
+        if users:
+            warnings.append(f"{address} is not pruned: {', '.join(users)}, not in the spec, use it")
+            continue
+        out.append(
+            Change(
+                address,
+                Action.DELETE,
+                have.attrs,
+                None,
+                reason=f"not in the spec, and prune.{kind.prune_key} is on",
             )
-        elif address.kind in PRUNE_KEYS and prune.get(PRUNE_KEYS[address.kind]):
-            if address.kind == "cognito_user_group":
-                # Groups carry no tags: only a group gtops marked as this setup's, and that no team
-                # outside the spec builds on, is pruned (a hand-made group may back a hand-made team).
-                users = _teams_using(live, address.name, wanted)
-                if have.attrs.get("managed_by") != setup or users:
-                    if users and have.attrs.get("managed_by") == setup:
-                        warnings.append(
-                            f"{address} is not pruned: the work team(s) {', '.join(users)}, which the spec "
-                            "does not manage, use it"
-                        )
-                    continue
-            elif not owned_by(have, setup):
-                continue
-            out.append(
-                Change(
-                    address,
-                    Action.DELETE,
-                    have.attrs,
-                    None,
-                    reason=f"not in the spec, and prune.{PRUNE_KEYS[address.kind]} is on",
-                )
-            )
+        )
     return out
-
-
-def _teams_using(live, group: str, wanted: set[Address]) -> list[str]:
-    return sorted(
-        a.name
-        for a, res in live.resources.items()
-        if a.kind == "sagemaker_workteam" and a not in wanted and group in (res.attrs.get("groups") or [])
-    )
 
 
 def unresolved(change: Change) -> bool:

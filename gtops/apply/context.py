@@ -1,28 +1,33 @@
-"""What steps share while applying: clients, the spec, and ids that earlier steps produced."""
+"""What steps share while applying: the AWS connection, the typed spec, and ids that earlier steps produced."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from gtops.model import Address, resolve_refs
+
+if TYPE_CHECKING:
+    from gtops.kinds.base import AwsHandle
+    from gtops.live import LiveIds, LiveState
+    from gtops.setup import Setup
 
 
 @dataclass
 class ApplyContext:
-    aws: Any
-    data: dict
-    live: Any  # LiveState; its `ids` gain what steps create (pool_id, client_id, subdomain...)
-    log: Any = None  # callable(str) for progress lines
-    done: list[str] = field(default_factory=list)
+    aws: AwsHandle
+    setup: Setup
+    live: LiveState  # its `ids` gain what steps create (pool_id, client_id, subdomain...)
+    log: Callable[[str], None] | None = None  # progress lines
 
     @property
-    def ids(self) -> dict[str, Any]:
+    def ids(self) -> LiveIds:
         return self.live.ids
 
     def lookup(self, address: Address, attr: str) -> Any:
-        if attr == "subdomain" and self.ids.get("subdomain"):
-            return self.ids["subdomain"]
+        if attr == "subdomain" and self.ids.subdomain:
+            return self.ids.subdomain
         return self.live.lookup(address, attr)
 
     def resolve(self, value: Any) -> Any:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gtops import kinds
 from gtops.apply.context import ApplyContext
-from gtops.apply.steps import STEPS
 from gtops.aws import error_code, error_message
 from gtops.errors import GtopsError
-from gtops.model import KIND_RANK, Address, Resource
+from gtops.kinds import KIND_RANK
+from gtops.model import Address, Resource
 from gtops.plan import Action, Change, Plan
 
 VERBS = {
@@ -70,20 +71,15 @@ def _dependents(addresses: set[Address], desired: dict[Address, Resource]) -> se
     return out
 
 
-# Kinds whose plain deletes wait until every update has run: a team still lists a pruned group until its
-# update takes the group out, and Cognito refuses to delete a group a work team uses. When the kind they
-# live in goes too (destroy), they keep their place before it.
-DELETE_AFTER_UPDATES = {"cognito_user_group": "cognito_user_pool"}
-
-
 def phases(plan: Plan) -> list[tuple[str, Change]]:
     """Deletes (and the delete half of replacements) in reverse dependency order, then the rest in order,
-    then the deletes that must wait for updates (DELETE_AFTER_UPDATES)."""
+    then the deletes that must wait for updates (a kind's `delete_after_updates_unless`)."""
 
     parents_going = {c.address.kind for c in plan.actionable if c.action in (Action.DELETE, Action.REPLACE)}
 
     def late(c: Change) -> bool:
-        parent = DELETE_AFTER_UPDATES.get(c.address.kind)
+        kind = kinds.get(c.address.kind)
+        parent = kind.delete_after_updates_unless if kind else None
         return c.action is Action.DELETE and parent is not None and parent not in parents_going
 
     deletes = [c for c in plan.actionable if c.action in (Action.DELETE, Action.REPLACE) and not late(c)]
@@ -97,25 +93,20 @@ def phases(plan: Plan) -> list[tuple[str, Change]]:
     return out
 
 
-def _step_for(kind: str, phase: str):
-    """Core steps, then the job module's (imported only when a plan has job resources)."""
-    step = STEPS.get((kind, phase))
-    if step is None and kind in ("iam_role", "lambda_function", "labeling_job"):
-        from gtops.jobs.apply import JOB_STEPS
-
-        step = JOB_STEPS.get((kind, phase))
-    return step
-
-
-def _run_members(ctx: ApplyContext, changes: list[Change], report: ApplyReport, broken: set[Address]) -> None:
-    """Workers are written in one concurrent, rate-limited batch rather than one step each."""
-    if any(a.kind in ("cognito_user_pool", "cognito_user_group") for a in broken):
+def _run_batch(
+    ctx: ApplyContext,
+    kind: kinds.Kind,
+    changes: list[Change],
+    report: ApplyReport,
+    broken: set[Address],
+) -> None:
+    """A bulk kind written in one batch (workers): skipped whole when what it hangs off did not complete."""
+    if any(a.kind in kind.implies for a in broken):
         for c in changes:
-            report.skipped.append((str(c.address), "the pool or a group did not complete"))
+            report.skipped.append((str(c.address), f"what {kind.name} needs ({', '.join(kind.implies)}) did not complete"))
         return
-    from gtops.members.apply import apply_members
-
-    result = apply_members(ctx, changes)
+    assert kind.batch is not None
+    result = kind.batch(ctx, changes)
     for address, phase in result.done:
         report.done.append(f"{address} ({phase})")
         report.counts[{"create": "added", "update": "changed", "delete": "destroyed"}[phase]] += 1
@@ -127,11 +118,13 @@ def run(plan: Plan, ctx: ApplyContext, desired: list[Resource]) -> ApplyReport:
     by_address = {r.address: r for r in desired}
     broken: set[Address] = set()  # failed or skipped: their dependants must not run
     failed_deletes: set[Address] = set()
-    members = [c for c in plan.actionable if c.address.kind == "cognito_user"]
+    batches: dict[str, list[Change]] = {}
     for phase, change in phases(plan):
         address = change.address
-        if address.kind == "cognito_user":
-            continue  # written in one batch below
+        kind = kinds.get(address.kind)
+        if kind is not None and kind.batch is not None:
+            batches.setdefault(kind.name, []).append(change)  # written in one batch below
+            continue
         if phase == "delete":
             # A failed delete of something that depends on this resource blocks deleting it.
             blockers = [
@@ -154,7 +147,7 @@ def run(plan: Plan, ctx: ApplyContext, desired: list[Resource]) -> ApplyReport:
                 report.skipped.append((str(address), f"depends on {blocked[0]}, which did not complete"))
                 broken |= _dependents({address}, by_address)
                 continue
-        step = _step_for(address.kind, phase)
+        step = kinds.step(address.kind, phase)
         if step is None:
             report.skipped.append((str(address), f"gtops cannot {phase} a {address.kind}"))
             broken.add(address)
@@ -179,6 +172,6 @@ def run(plan: Plan, ctx: ApplyContext, desired: list[Resource]) -> ApplyReport:
             report.counts["changed"] += 1
         else:
             report.counts["destroyed"] += 1
-    if members:
-        _run_members(ctx, members, report, broken)
+    for name, changes in batches.items():
+        _run_batch(ctx, kinds.BY_NAME[name], changes, report, broken)
     return report

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gtops import kinds
 from gtops.errors import GtopsError
-from gtops.model import KINDS, Address, Resource
+from gtops.kinds import KINDS
+from gtops.model import Address, Resource
 from gtops.plan import Plan
-
-# Kinds planned outside `desired` (members, jobs): what they hang off, for the dependency closure.
-_IMPLIED = {
-    "cognito_user": ("cognito_user_pool", "cognito_user_group"),
-    "labeling_job": ("sagemaker_workteam",),
-}
-BULK_KINDS = frozenset({"cognito_user", "labeling_job", "iam_role", "lambda_function"})
 
 
 def parse_targets(texts: Iterable[str] | None) -> list[Address]:
@@ -39,8 +34,9 @@ def closure(targets: list[Address], desired: list[Resource]) -> set[Address]:
     keep: set[Address] = set()
     todo = list(targets)
     for target in targets:
-        for kind in _IMPLIED.get(target.kind, ()):
-            todo += [r.address for r in desired if r.kind == kind]
+        found = kinds.get(target.kind)
+        for implied in found.implies if found and found.bulk else ():
+            todo += [r.address for r in desired if r.kind == implied]
     while todo:
         address = todo.pop()
         if address in keep:
@@ -53,12 +49,15 @@ def closure(targets: list[Address], desired: list[Resource]) -> set[Address]:
 
 
 def needs_bulk(targets: list[Address] | None, kind: str) -> bool:
-    """Whether the members or jobs planners must run at all for these targets."""
+    """Whether a bulk planner (members, jobs) must run at all for these targets: a target of its kind, or of a
+    bulk kind planned with it (roles and functions are planned with the jobs)."""
     if not targets:
         return True
-    return any(t.kind == kind for t in targets) or (
-        kind == "labeling_job" and any(t.kind in ("iam_role", "lambda_function") for t in targets)
-    )
+    for target in targets:
+        found = kinds.get(target.kind)
+        if target.kind == kind or (found and found.bulk and kind in found.implies):
+            return True
+    return False
 
 
 def restrict(

@@ -1,7 +1,7 @@
-"""Read-only readers of live AWS, one module per service, returning the spec's resource model.
+"""Live state: what the kinds' readers found in AWS, in the spec's vocabulary, and the ids a run learns.
 
-Readers find resources by natural keys (pool by name, group by name in that pool, client by name, the
-region's workforce, team by name) and record the ids later steps need in `LiveState.ids`.
+Each kind reads its own resources (gtops/kinds/<kind>.py `read`), in dependency order, so a reader may use
+what an earlier one learned (the pool's id, its described configuration). Nothing here calls AWS itself.
 """
 
 from __future__ import annotations
@@ -9,16 +9,44 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.model import Address, Resource
+
+if TYPE_CHECKING:
+    from gtops.kinds.base import AwsHandle
+    from gtops.members.roster import LiveWorker
+    from gtops.setup import Setup
+
+
+@dataclass
+class LiveIds:
+    """Ids and values AWS assigned, learned by reading and by apply steps (which fill in what they create)."""
+
+    account: str = ""
+    pool_id: str | None = None
+    pool_arn: str | None = None
+    pool_raw: dict[str, Any] | None = None  # the described pool: read-modify-write base for UpdateUserPool
+    client_id: str | None = None
+    client_raw: dict[str, Any] | None = None  # the described client, without its secret
+    domain: str | None = None
+    workforce_name: str | None = None
+    workforce_arn: str | None = None
+    subdomain: str | None = None  # the worker portal's host
+    topic_arn: str | None = None
+    team_arns: dict[str, str] = field(default_factory=dict)
+    # Left by the roster planner (gtops.members.plan) for the apply and for drift:
+    worker_usernames: dict[str, str] = field(default_factory=dict)  # lower-cased e-mail -> Cognito Username
+    worker_subscriptions: dict[str, str] = field(default_factory=dict)  # e-mail -> subscription ARN
+    unmanaged_workers: list[LiveWorker] = field(default_factory=list)
+    # Left by the jobs planner (gtops.jobs.plan): lower-cased job name -> its prepared request and files.
+    job_prepared: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class LiveState:
     resources: dict[Address, Resource] = field(default_factory=dict)
-    # Ids and values AWS assigned: pool_id, client_id, workforce_arn, subdomain, topic_arn, team_arns...
-    ids: dict[str, Any] = field(default_factory=dict)
+    ids: LiveIds = field(default_factory=LiveIds)
 
     def add(self, resource: Resource) -> None:
         self.resources[resource.address] = resource
@@ -41,17 +69,13 @@ class LiveState:
         return out
 
 
-def read_live(aws, data: dict, desired: list[Resource]) -> LiveState:
-    from gtops.live import cognito, sagemaker, sns
+def read_live(aws: AwsHandle, setup: Setup) -> LiveState:
+    """Every kind's live resources for this setup (bulk kinds are read by their own planners)."""
+    from gtops.kinds import REGISTRY
 
     state = LiveState()
-    state.ids["account"] = aws.account
-    kinds = {r.kind for r in desired}
-    if "sns_topic" in kinds:
-        sns.read_topic(aws, data, state)
-    if data.get("pool"):
-        cognito.read_pool_stack(aws, data, state)
-    # Teams are read for prune.groups too: a group a team outside the spec uses is never pruned.
-    if data.get("workforce") or data.get("teams") or (data.get("prune") or {}).get("groups"):
-        sagemaker.read_workforce_and_teams(aws, data, state)
+    state.ids.account = aws.account
+    for kind in REGISTRY:
+        if kind.read is not None:
+            kind.read(aws, setup, state)
     return state

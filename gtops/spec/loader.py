@@ -15,6 +15,7 @@ from typing import Any
 
 from gtops.errors import GtopsError, Problem, SpecError
 from gtops.files import MAX_SPEC_FILE, MAX_SPEC_FILES, Confinement, read_bounded, resolve, setup_root
+from gtops.setup import Setup
 from gtops.spec import variables
 from gtops.spec.checks import check
 from gtops.spec.locations import FieldPath, Location, Locations
@@ -29,9 +30,11 @@ LIST_KEYS = ("groups", "teams", "jobs")
 
 @dataclass
 class Spec:
-    """A loaded, valid setup. `data` is the merged spec (see the spec language); absent means unmanaged."""
+    """A loaded, valid setup: `setup` is the typed spec every later stage reads. `data` is the merged,
+    normalized spec text (kept for the spec stage itself and for digests; nothing past loading reads it)."""
 
     data: dict[str, Any]
+    setup: Setup
     files: list[Path]
     digest: str
     locations: Locations = field(repr=False)
@@ -48,11 +51,11 @@ class Spec:
 
     @property
     def name(self) -> str:
-        return self.data["name"]
+        return self.setup.name
 
     @property
     def region(self) -> str | None:
-        return self.data.get("region")
+        return self.setup.region
 
 
 def spec_files(paths: Iterable[Path | str], problems: list[Problem]) -> list[Path]:
@@ -332,8 +335,10 @@ def load_spec(
     from gtops import redact
 
     redact.register(ctx.secret_values())
+    normalized = normalize(data, locations)
     return Spec(
-        data=normalize(data, locations),
+        data=normalized,
+        setup=Setup.from_data(normalized),
         files=read,
         digest=_digest(read),
         locations=locations,

@@ -1,0 +1,102 @@
+"""What a resource kind is: everything gtops knows about one kind, declared in that kind's own module.
+
+A kind module (gtops/kinds/<kind>.py) holds the kind's spec fragment (typed spec class, parse, JSON-Schema
+fragment), how its desired resources are built, how live ones are read, which fields are create-only and what
+a replacement does, its apply steps, how it is exported and which AWS operations it needs (for
+`gtops iam-policy`). The registry (gtops/kinds/__init__.py) lists the kinds in dependency order; every table
+the planner, applier, targeting, destroy and IAM code used to keep by kind is derived from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from gtops.model import Address, Resource
+
+if TYPE_CHECKING:
+    from gtops.apply.context import ApplyContext
+    from gtops.live import LiveState
+    from gtops.plan import Change
+    from gtops.setup import Setup
+
+PLAN, APPLY, DESTROY = "plan", "apply", "destroy"
+
+
+class AwsHandle(Protocol):
+    """What gtops asks of its AWS connection (gtops.aws.Aws, or a test's stand-in)."""
+
+    region: str
+    endpoint_url: str | None
+
+    def client(self, service: str, retry: bool = True) -> Any: ...
+
+    @property
+    def account(self) -> str: ...
+
+    def partition(self) -> str: ...
+
+
+Step = Callable[["ApplyContext", "Change"], None]
+Desired = Callable[["Setup"], list[Resource]]
+Reader = Callable[[AwsHandle, "Setup", "LiveState"], None]
+
+
+@dataclass(frozen=True)
+class Use:
+    """Operations one code path calls on one service, for `gtops iam-policy`.
+
+    `scope` names which resources (a key of gtops.iam's scopes), `when` which spec feature needs the call (a
+    key of gtops.iam's needs), `mode` whether plan (and so drift and apply), apply or destroy needs it.
+    """
+
+    where: str  # "module:function" in gtops (the tests check it exists)
+    service: str  # botocore service name
+    operations: tuple[str, ...]
+    scope: str
+    when: str = "always"
+    mode: str = PLAN
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    # Fields AWS will not change in place: a change to one means delete and create (a replacement).
+    create_only: frozenset[str] = frozenset()
+    # Rebuilt when something it depends on is replaced (a group of a replaced pool, say).
+    cascades: bool = False
+    # Deleting or replacing it loses what cannot be restored: always needs --force.
+    protected: bool = False
+    # `prune.<key>` lets gtops delete a live one that left the spec (only one gtops owns).
+    prune_key: str | None = None
+    # Carries gtops's ownership tags (gtops:managed, gtops:setup).
+    tagged: bool = False
+    # Whether this setup owns a live resource (default: its ownership tags); only owned ones are pruned.
+    owned: Callable[[Resource, Setup], bool] | None = None
+    # What outside the spec still uses a live resource (names), which keeps it from being pruned.
+    used_by: Callable[[Resource, LiveState, set[Address]], list[str]] | None = None
+    # Deleted together with this parent (it has no delete of its own), e.g. "the app client".
+    with_parent: str | None = None
+    # Planned by its own module from bulk reads (workers, jobs), not one resource at a time.
+    bulk: bool = False
+    # For --target of a bulk kind: the kinds it hangs off.
+    implies: tuple[str, ...] = ()
+    # At most one per parent (a pool's domain: "pool"): a live one the spec does not name goes when it names
+    # another.
+    one_per_parent: str | None = None
+    # A plain delete of this kind waits until every update has run, unless this parent kind goes too.
+    delete_after_updates_unless: str | None = None
+    # Why an in-place update of this kind needs --force (before, after), or None.
+    risky_update: Callable[[Mapping[str, Any], Mapping[str, Any]], str | None] | None = None
+    # Warnings about the spec's use of this kind, shown with every plan.
+    warnings: Callable[[Setup], list[str]] | None = None
+    desired: Desired | None = None
+    read: Reader | None = None
+    steps: Mapping[str, Step] = field(default_factory=dict)
+    # Bulk kinds plan themselves from bulk reads: (aws, spec, live) -> (changes, warnings), or None when the
+    # spec does not use the kind.
+    plan: Callable[[AwsHandle, Any, LiveState], tuple[list[Change], list[str]] | None] | None = None
+    # Written in one concurrent batch after the other steps instead (workers): (ctx, changes) -> report.
+    batch: Callable[[ApplyContext, list[Change]], Any] | None = None
+    iam: tuple[Use, ...] = ()

@@ -1,0 +1,67 @@
+"""iam_role: the least-privilege roles gtops creates for `role: managed` jobs and for local Lambdas.
+
+Planned with the jobs that need them (gtops.jobs.plan); a role no job uses any more is kept (a running job
+might). With `permissions_boundary` in the spec every role is born with it, so the pipeline role may create
+only roles that cannot exceed the boundary.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gtops.kinds.base import APPLY, Kind, Use
+
+if TYPE_CHECKING:
+    from gtops.apply.context import ApplyContext
+    from gtops.plan import Change
+
+NAME = "iam_role"
+
+
+def create(ctx: ApplyContext, change: Change) -> None:
+    from gtops.jobs.apply import role_create
+
+    role_create(ctx, change)
+
+
+def update(ctx: ApplyContext, change: Change) -> None:
+    from gtops.jobs.apply import role_update
+
+    role_update(ctx, change)
+
+
+def keep(ctx: ApplyContext, change: Change) -> None:
+    """Roles are kept when no job uses them any more (a running job might)."""
+
+
+A = "gtops.jobs.apply"
+KIND = Kind(
+    NAME,
+    bulk=True,
+    implies=("labeling_job",),
+    steps={"create": create, "update": update, "delete": keep},
+    iam=(
+        Use(
+            "gtops.jobs.live:get_role", "iam", ("GetRole", "GetRolePolicy"), "managed_roles", "managed_roles"
+        ),
+        # CreateRole with Tags also needs iam:TagRole, which has no iam:PermissionsBoundary key.
+        Use(f"{A}:role_create", "iam", ("TagRole",), "managed_roles", "managed_roles", APPLY),
+        Use(f"{A}:role_create", "iam", ("CreateRole",), "bounded_roles", "managed_roles", APPLY),
+        Use(
+            f"{A}:_converge_role",
+            "iam",
+            ("UpdateAssumeRolePolicy", "PutRolePolicy"),
+            "bounded_roles",
+            "managed_roles",
+            APPLY,
+        ),
+        Use(
+            f"{A}:_converge_role",
+            "iam",
+            ("PutRolePermissionsBoundary",),
+            "boundary_roles",
+            "managed_roles",
+            APPLY,
+        ),
+    ),
+)

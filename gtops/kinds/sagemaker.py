@@ -1,0 +1,67 @@
+"""What the SageMaker kinds share: the region's private workforce (one per region), the work teams, tags,
+and the bounded wait for a workforce to settle."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from gtops.errors import GtopsError
+from gtops.kinds.base import AwsHandle
+
+
+def private_workforces(aws: AwsHandle) -> list[dict[str, Any]]:
+    """The region's private workforces (at most one): Cognito or OIDC, never the public crowd."""
+    sm = aws.client("sagemaker")
+    found: list[dict[str, Any]] = []
+    for page in sm.get_paginator("list_workforces").paginate():
+        found += [w for w in page.get("Workforces", []) if w.get("CognitoConfig") or w.get("OidcConfig")]
+    return found
+
+
+def workteams(aws: AwsHandle) -> list[dict[str, Any]]:
+    """Every private work team of the region."""
+    sm = aws.client("sagemaker")
+    return [t for page in sm.get_paginator("list_workteams").paginate() for t in page.get("Workteams", [])]
+
+
+def tags(aws: AwsHandle, arn: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for page in aws.client("sagemaker").get_paginator("list_tags").paginate(ResourceArn=arn):
+        out.update({t["Key"]: t["Value"] for t in page.get("Tags", [])})
+    return out
+
+
+def tag_list(values: Mapping[str, str] | None) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in sorted((values or {}).items())]
+
+
+def cognito_groups(team: Mapping[str, Any]) -> list[str]:
+    members = team.get("MemberDefinitions") or []
+    return sorted(
+        m["CognitoMemberDefinition"]["UserGroup"] for m in members if m.get("CognitoMemberDefinition")
+    )
+
+
+def wait_for_workforce(
+    aws: AwsHandle,
+    name: str,
+    say: Callable[[str], None],
+    timeout: float = 600,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """AWS has no waiter for workforces: poll until Active (bounded, and said on the way)."""
+    deadline = time.monotonic() + timeout
+    delay = 2.0
+    while True:
+        wf: dict[str, Any] = aws.client("sagemaker").describe_workforce(WorkforceName=name)["Workforce"]
+        if wf.get("Status") in (None, "Active"):
+            return wf
+        if wf.get("Status") == "Failed":
+            raise GtopsError(f"workforce {name} failed: {wf.get('FailureReason', 'no reason given')}")
+        if time.monotonic() > deadline:
+            raise GtopsError(f"workforce {name} is still {wf.get('Status')} after {timeout:.0f}s")
+        say(f"sagemaker_workforce.{name}: Still {str(wf['Status']).lower()}...")
+        sleep(delay)
+        delay = min(delay * 1.5, 15)

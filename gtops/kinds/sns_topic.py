@@ -1,0 +1,192 @@
+"""sns_topic: the topic work-team notifications go to, and the access policy that lets SageMaker publish.
+
+The spec names a topic gtops creates (`topic`) or an existing one (`topic_arn`, of which gtops manages only
+the policy statement). gtops's statement allows only this account's work teams to publish.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
+from gtops.model import Address, Resource
+from gtops.spec import fields as f
+
+if TYPE_CHECKING:
+    from gtops.apply.context import ApplyContext
+    from gtops.live import LiveState
+    from gtops.plan import Change
+    from gtops.setup import Setup
+
+NAME = "sns_topic"
+SPEC_KEY = "notifications"
+POLICY_SID = "GtopsSageMakerPublish"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    existing_arn: str | None = None  # notifications.topic_arn: a topic gtops does not own
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def arn(self, aws: AwsHandle) -> str:
+        return self.existing_arn or f"arn:{aws.partition()}:sns:{aws.region}:{aws.account}:{self.name}"
+
+
+def parse(raw: Mapping[str, Any] | None) -> TopicSpec | None:
+    if not raw:
+        return None
+    if raw.get("topic"):
+        return TopicSpec(raw["topic"], None, dict(raw.get("tags") or {}))
+    if raw.get("topic_arn"):
+        return TopicSpec(raw["topic_arn"].rsplit(":", 1)[-1], raw["topic_arn"])
+    return None
+
+
+def schema() -> dict[str, Any]:
+    return f.obj(
+        "SNS topic that work-team notifications (new and expiring tasks) are sent to. Give `topic` (gtops "
+        "creates and manages the topic) or `topic_arn` (an existing topic; gtops manages only its access "
+        "policy so SageMaker may publish).",
+        {
+            "topic": f.text(
+                "Name of the SNS topic gtops creates, e.g. AmazonSageMaker-label-notify.",
+                r"^[A-Za-z0-9_-]{1,256}$",
+                "topic names are 1-256 letters, digits, hyphens and underscores",
+            ),
+            "topic_arn": f.text("ARN of an existing SNS topic.", f.SNS_ARN, "must be an SNS topic ARN"),
+            "tags": f.tags("Tags on the topic (only when gtops creates it)."),
+        },
+    )
+
+
+def address(setup: Setup) -> Address | None:
+    return Address(NAME, setup.topic.name) if setup.topic else None
+
+
+def desired(setup: Setup) -> list[Resource]:
+    topic = setup.topic
+    if topic is None:
+        return []
+    attrs: dict[str, Any] = {"name": topic.name, "sagemaker_can_publish": True}
+    if topic.existing_arn is None:
+        attrs["tags"] = setup.ownership_tags(topic.tags)
+    return [Resource(Address(NAME, topic.name), attrs, meta={"existing_arn": topic.existing_arn})]
+
+
+def sagemaker_can_publish(policy_text: str | None) -> bool:
+    if not policy_text:
+        return False
+    try:
+        policy = json.loads(policy_text)
+    except ValueError:
+        return False
+    for stmt in policy.get("Statement", []):
+        principal = stmt.get("Principal") or {}
+        services = principal.get("Service") if isinstance(principal, dict) else None
+        services = [services] if isinstance(services, str) else (services or [])
+        actions = stmt.get("Action")
+        actions = [actions] if isinstance(actions, str) else (actions or [])
+        if (
+            stmt.get("Effect") == "Allow"
+            and "sagemaker.amazonaws.com" in services
+            and any(a.lower() in ("sns:publish", "sns:*") for a in actions)
+        ):
+            return True
+    return False
+
+
+def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
+    from gtops.aws import error_code
+
+    topic = setup.topic
+    if topic is None:
+        return
+    arn = topic.arn(aws)
+    state.ids.topic_arn = arn
+    client = aws.client("sns")
+    try:
+        attrs = client.get_topic_attributes(TopicArn=arn)["Attributes"]
+    except Exception as err:
+        if error_code(err) in ("NotFound", "NotFoundException"):
+            return
+        raise
+    tags = {t["Key"]: t["Value"] for t in client.list_tags_for_resource(ResourceArn=arn).get("Tags", [])}
+    state.add(
+        Resource(
+            Address(NAME, topic.name),
+            {
+                "name": topic.name,
+                "sagemaker_can_publish": sagemaker_can_publish(attrs.get("Policy")),
+                "tags": tags,
+            },
+            meta={"arn": arn, "policy": attrs.get("Policy")},
+        )
+    )
+
+
+def apply(ctx: ApplyContext, change: Change) -> None:
+    """Create the topic (idempotent for an existing name); merge gtops's publish statement into its policy."""
+    topic = ctx.setup.topic
+    assert topic is not None
+    sns = ctx.aws.client("sns")
+    arn = topic.arn(ctx.aws)
+    tags = (change.after or {}).get("tags")
+    if topic.existing_arn is None:
+        arn = sns.create_topic(Name=topic.name)["TopicArn"]
+        if tags:
+            sns.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    ctx.ids.topic_arn = arn
+    current = sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("Policy")
+    policy = json.loads(current) if current else {"Version": "2008-10-17", "Statement": []}
+    statements = [s for s in policy.get("Statement", []) if s.get("Sid") != POLICY_SID]
+    partition, account, region = ctx.aws.partition(), ctx.aws.account, ctx.aws.region
+    statements.append(
+        {
+            "Sid": POLICY_SID,
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "SNS:Publish",
+            "Resource": arn,
+            # Only this account's work teams may publish (never "*:*:*" as hand-made policies often do).
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:sagemaker:{region}:{account}:workteam/*"},
+                "StringEquals": {"aws:SourceAccount": account},
+            },
+        }
+    )
+    policy["Statement"] = statements
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(policy))
+
+
+def delete(ctx: ApplyContext, change: Change) -> None:
+    topic = ctx.setup.topic
+    arn = topic.arn(ctx.aws) if topic else ctx.ids.topic_arn
+    ctx.aws.client("sns").delete_topic(TopicArn=arn)
+
+
+KIND = Kind(
+    NAME,
+    tagged=True,
+    desired=desired,
+    read=read,
+    steps={"create": apply, "update": apply, "delete": delete},
+    iam=(
+        Use(f"{__name__}:read", "sns", ("GetTopicAttributes", "ListTagsForResource"), "topic", "topic"),
+        Use(
+            f"{__name__}:apply",
+            "sns",
+            ("CreateTopic", "TagResource", "SetTopicAttributes"),
+            "topic",
+            "managed_topic",
+            APPLY,
+        ),
+        Use(
+            f"{__name__}:apply", "sns", ("GetTopicAttributes", "SetTopicAttributes"), "topic", "topic", APPLY
+        ),
+        Use(f"{__name__}:delete", "sns", ("DeleteTopic",), "owned_topic", "managed_topic", DESTROY),
+    ),
+)

@@ -1,0 +1,205 @@
+"""cognito_user: the workers, planned as a roster (gtops.members) from bulk reads, written in one batch.
+
+No `members:` section means the roster is not managed at all; an empty roster is `members: {}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gtops.kinds.base import APPLY, DESTROY, Kind, Use
+from gtops.spec import fields as f
+
+if TYPE_CHECKING:
+    from gtops.apply.context import ApplyContext
+    from gtops.kinds.base import AwsHandle
+    from gtops.live import LiveState
+    from gtops.plan import Change
+
+NAME = "cognito_user"
+SPEC_KEY = "members"
+# Cognito quota categories gtops paces itself in (gtops.members.ratelimit), plus SNS subscriptions.
+QUOTA_CATEGORIES = (
+    "UserCreation",
+    "UserUpdate",
+    "UserList",
+    "UserRead",
+    "UserResourceRead",
+    "SnsSubscription",
+)
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    email: str
+    groups: tuple[str, ...] = ()
+    enabled: bool = True
+    phone: str | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.email.strip().lower()
+
+
+@dataclass(frozen=True)
+class MembersSpec:
+    invitation: str = "email"  # or "suppress"
+    workers: tuple[WorkerSpec, ...] = ()
+    csv: tuple[str, ...] = ()  # the roster files (absolute paths), already merged into `workers`
+    quotas: Mapping[str, float] = field(default_factory=dict)
+
+
+def parse(raw: Mapping[str, Any] | None) -> MembersSpec | None:
+    if raw is None:
+        return None
+    workers = tuple(
+        WorkerSpec(
+            email=w["email"],
+            groups=tuple(w.get("groups") or ()),
+            enabled=bool(w.get("enabled", True)),
+            phone=w.get("phone"),
+            attributes={str(k): str(v) for k, v in (w.get("attributes") or {}).items()},
+        )
+        for w in raw.get("workers") or []
+    )
+    csv = raw.get("csv")
+    return MembersSpec(
+        invitation=raw.get("invitation") or "email",
+        workers=workers,
+        csv=(csv,) if isinstance(csv, str) else tuple(csv or ()),
+        quotas=dict(raw.get("quotas") or {}),
+    )
+
+
+def schema() -> dict[str, Any]:
+    worker = f.obj(
+        "One worker (a Cognito user).",
+        {
+            "email": f.text(
+                "E-mail address; also the sign-in name.", f.EMAIL, "must be an e-mail address", maxLength=128
+            ),
+            "phone": {
+                "type": "string",
+                "pattern": f.PHONE,
+                "description": 'Phone number in E.164 form, quoted, e.g. "+14155550100".',
+                "x-message": 'must be a quoted E.164 phone number such as "+14155550100"',
+            },
+            "groups": f.array(
+                "Groups the worker belongs to.", f.text("A group name.", minLength=1), uniqueItems=True
+            ),
+            "enabled": f.boolean("false disables the user (kept, but cannot sign in). Default true."),
+            "attributes": {
+                "type": "object",
+                "description": "Other Cognito attributes, e.g. given_name or custom:site (strings).",
+                "propertyNames": {
+                    "pattern": r"^[^\s]{1,32}$",
+                    "x-hint": "attribute names are 1-32 characters without spaces",
+                },
+                "additionalProperties": {
+                    "type": "string",
+                    "maxLength": 2048,
+                    "description": "Attribute value (text).",
+                },
+            },
+        },
+        ("email",),
+    )
+    return f.obj(
+        "The roster: workers inline and/or from CSV files.",
+        {
+            "invitation": {
+                "description": "email: Cognito e-mails the invitation; suppress: create users "
+                "silently. Default email.",
+                "enum": ["email", "suppress"],
+            },
+            "csv": {
+                "description": "CSV file(s) of workers, relative to this spec file. Columns: email "
+                "(required), phone, groups (';'-separated), enabled (true/false/yes/no/1/0); any other "
+                "column is a Cognito attribute.",
+                "anyOf": [
+                    {"type": "string", "minLength": 1},
+                    {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+                ],
+                "x-message": "must be a CSV file path or a list of them",
+            },
+            "workers": f.array("Workers given inline.", worker),
+            "quotas": f.obj(
+                "Client-side request rates (calls per second) per Cognito quota category, for accounts "
+                "with raised quotas or tools sharing them. Defaults: AWS's published quotas. The "
+                "GTOPS_COGNITO_QUOTAS environment variable overrides these.",
+                {
+                    name: {
+                        "description": f"{name} calls per second.",
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                    }
+                    for name in QUOTA_CATEGORIES
+                },
+            ),
+        },
+    )
+
+
+def plan(aws: AwsHandle, spec: Any, live: LiveState) -> tuple[list[Change], list[str]] | None:
+    """The roster is managed only when the spec has a `members:` section (and a pool to hold it)."""
+    from gtops.members.plan import plan_members
+
+    if spec.setup.members is None or spec.setup.pool is None:
+        return None
+    return plan_members(aws, spec.setup, live)
+
+
+def write_workers(ctx: ApplyContext, changes: list[Change]) -> Any:
+    from gtops.members.apply import apply_members
+
+    return apply_members(ctx, changes)
+
+
+W = "gtops.members.apply:WorkerWriter"
+KIND = Kind(
+    NAME,
+    protected=True,
+    bulk=True,
+    implies=("cognito_user_pool", "cognito_user_group"),
+    plan=plan,
+    batch=write_workers,
+    iam=(
+        Use("gtops.members.read:list_users", "cognito-idp", ("ListUsers",), "pool", "members"),
+        Use("gtops.members.read:group_members", "cognito-idp", ("ListUsersInGroup",), "pool", "members"),
+        Use(
+            "gtops.members.read:email_subscriptions",
+            "sns",
+            ("ListSubscriptionsByTopic",),
+            "topic",
+            "members_topic",
+        ),
+        Use(
+            f"{W}.read_user",
+            "cognito-idp",
+            ("AdminGetUser", "AdminListGroupsForUser"),
+            "pool",
+            "members",
+            APPLY,
+        ),
+        Use(
+            f"{W}.converge",
+            "cognito-idp",
+            (
+                "AdminCreateUser",
+                "AdminUpdateUserAttributes",
+                "AdminEnableUser",
+                "AdminDisableUser",
+                "AdminAddUserToGroup",
+                "AdminRemoveUserFromGroup",
+            ),
+            "pool",
+            "members",
+            APPLY,
+        ),
+        Use(f"{W}.converge", "sns", ("Subscribe", "Unsubscribe"), "topic", "members_topic", APPLY),
+        Use(f"{W}.delete", "cognito-idp", ("AdminDeleteUser",), "owned_pool", "prune_members", DESTROY),
+    ),
+)

@@ -1,0 +1,235 @@
+"""sagemaker_workforce: the private workforce, one per account and region, tied to the pool and client.
+
+The region's workforce answers to the spec's workforce address whatever its name, so a different name plans
+as a (protected) replacement, never as a second create that AWS would refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gtops.errors import GtopsError
+from gtops.kinds import cognito, sagemaker
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
+from gtops.model import Address, Resource
+from gtops.spec import fields as f
+
+if TYPE_CHECKING:
+    from gtops.apply.context import ApplyContext
+    from gtops.live import LiveState
+    from gtops.plan import Change
+    from gtops.setup import Setup
+
+NAME = "sagemaker_workforce"
+SPEC_KEY = "workforce"
+OIDC = "(OIDC identity provider)"
+
+
+@dataclass(frozen=True)
+class WorkforceSpec:
+    name: str = "default"
+    source_ips: tuple[str, ...] | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse(raw: Mapping[str, Any] | None) -> WorkforceSpec | None:
+    if raw is None:
+        return None
+    ips = raw.get("source_ips")
+    return WorkforceSpec(
+        raw.get("name", "default"), tuple(ips) if ips is not None else None, dict(raw.get("tags") or {})
+    )
+
+
+def schema() -> dict[str, Any]:
+    return f.obj(
+        "The private SageMaker workforce (one per account and region), tied to the pool and client.",
+        {
+            "name": f.text(
+                "Workforce name, default 'default'.",
+                f.WORKFORCE_NAME,
+                "use letters, digits and hyphens, starting with a letter or digit, at most 63 characters",
+            ),
+            "source_ips": f.array(
+                "CIDR ranges allowed to use the worker portal (1-10).",
+                f.text("An IPv4 or IPv6 CIDR, e.g. 203.0.113.0/24.", minLength=4, maxLength=64),
+                minItems=1,
+                maxItems=10,
+                uniqueItems=True,
+            ),
+            "tags": f.tags("Tags on the workforce."),
+        },
+    )
+
+
+def address(setup: Setup) -> Address | None:
+    return Address(NAME, setup.workforce.name) if setup.workforce else None
+
+
+def desired(setup: Setup) -> list[Resource]:
+    from gtops.kinds import app_client, domain, user_pool
+
+    wf = setup.workforce
+    if wf is None:
+        return []
+    attrs: dict[str, Any] = {"name": wf.name}
+    if setup.pool:
+        attrs["user_pool"] = setup.pool.name
+    if setup.client:
+        attrs["client"] = setup.client.name
+    if wf.source_ips is not None:
+        attrs["source_ips"] = sorted(wf.source_ips)
+    attrs["tags"] = setup.ownership_tags(wf.tags)
+    deps = tuple(a for a in (user_pool.address(setup), app_client.address(setup), domain.address(setup)) if a)
+    return [Resource(Address(NAME, wf.name), attrs, depends_on=deps)]
+
+
+def _name_for(value: str | None, known_id: str | None, name: str | None) -> str | None:
+    """Show a pool or client id as the spec's name when it is the one gtops manages, else the raw id."""
+    if value is None:
+        return None
+    return name if name and known_id == value else value
+
+
+def live_attrs(wf: Mapping[str, Any], state: LiveState, setup: Setup) -> dict[str, Any]:
+    pool_name = setup.pool.name if setup.pool else None
+    client_name = setup.client.name if setup.client else None
+    config = wf.get("CognitoConfig") or {}
+    attrs: dict[str, Any] = {
+        "name": wf["WorkforceName"],
+        "user_pool": _name_for(config.get("UserPool"), state.ids.pool_id, pool_name),
+        "client": _name_for(config.get("ClientId"), state.ids.client_id, client_name),
+        "source_ips": sorted((wf.get("SourceIpConfig") or {}).get("Cidrs") or []),
+    }
+    if wf.get("OidcConfig"):
+        attrs["user_pool"] = OIDC
+    return attrs
+
+
+def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
+    if setup.workforce is None and not setup.teams:
+        return
+    private = sagemaker.private_workforces(aws)
+    if not private:
+        return
+    wf = private[0]
+    attrs = live_attrs(wf, state, setup)
+    attrs["tags"] = sagemaker.tags(aws, wf["WorkforceArn"])
+    state.ids.workforce_name = wf["WorkforceName"]
+    state.ids.workforce_arn = wf["WorkforceArn"]
+    if wf.get("SubDomain"):
+        state.ids.subdomain = wf["SubDomain"]
+    name = setup.workforce.name if setup.workforce else wf["WorkforceName"]
+    state.add(
+        Resource(
+            Address(NAME, name), attrs, meta={"arn": wf["WorkforceArn"], "subdomain": wf.get("SubDomain")}
+        )
+    )
+
+
+def _record(ctx: ApplyContext, wf: Mapping[str, Any]) -> None:
+    ctx.ids.workforce_name = wf["WorkforceName"]
+    ctx.ids.workforce_arn = wf["WorkforceArn"]
+    if wf.get("SubDomain"):
+        ctx.ids.subdomain = wf["SubDomain"]
+
+
+def create(ctx: ApplyContext, change: Change) -> None:
+    attrs = change.after or {}
+    existing = sagemaker.private_workforces(ctx.aws)
+    if existing:
+        if existing[0]["WorkforceName"] != attrs["name"]:
+            raise GtopsError(
+                f"this region already has the private workforce {existing[0]['WorkforceName']!r} and AWS "
+                "allows only one; name it in the spec to adopt it"
+            )
+        update(ctx, change)
+        return
+    request: dict[str, Any] = {
+        "WorkforceName": attrs["name"],
+        "CognitoConfig": {"UserPool": cognito.pool_id(ctx), "ClientId": cognito.client_id(ctx)},
+        "Tags": sagemaker.tag_list(attrs.get("tags")),
+    }
+    if attrs.get("source_ips"):
+        request["SourceIpConfig"] = {"Cidrs": list(attrs["source_ips"])}
+    ctx.aws.client("sagemaker").create_workforce(**request)
+    _record(ctx, sagemaker.wait_for_workforce(ctx.aws, attrs["name"], ctx.say))
+
+
+def update(ctx: ApplyContext, change: Change) -> None:
+    attrs = change.after or {}
+    sm = ctx.aws.client("sagemaker")
+    wf = sm.describe_workforce(WorkforceName=attrs["name"])["Workforce"]
+    if (
+        "source_ips" in attrs
+        and sorted((wf.get("SourceIpConfig") or {}).get("Cidrs") or []) != attrs["source_ips"]
+    ):
+        sm.update_workforce(WorkforceName=attrs["name"], SourceIpConfig={"Cidrs": list(attrs["source_ips"])})
+        wf = sagemaker.wait_for_workforce(ctx.aws, attrs["name"], ctx.say)
+    if attrs.get("tags"):
+        sm.add_tags(ResourceArn=wf["WorkforceArn"], Tags=sagemaker.tag_list(attrs["tags"]))
+    _record(ctx, wf)
+
+
+def delete(ctx: ApplyContext, change: Change) -> None:
+    name = ctx.ids.workforce_name or change.address.name
+    try:
+        ctx.aws.client("sagemaker").delete_workforce(WorkforceName=name)
+    except Exception as err:
+        if "No workforce" not in str(err):
+            raise
+    ctx.ids.workforce_name = ctx.ids.workforce_arn = ctx.ids.subdomain = None
+
+
+def warnings(setup: Setup) -> list[str]:
+    if setup.workforce is not None and not setup.workforce.source_ips:
+        return ["the workforce has no source_ips: the worker portal is reachable from any IP address"]
+    return []
+
+
+KIND = Kind(
+    NAME,
+    warnings=warnings,
+    create_only=frozenset({"name", "user_pool", "client"}),
+    cascades=True,
+    protected=True,
+    tagged=True,
+    desired=desired,
+    read=read,
+    steps={"create": create, "update": update, "delete": delete},
+    iam=(
+        Use(
+            "gtops.kinds.sagemaker:private_workforces",
+            "sagemaker",
+            ("ListWorkforces",),
+            "any",
+            "workforce_or_teams",
+        ),
+        Use(
+            "gtops.kinds.sagemaker:tags",
+            "sagemaker",
+            ("ListTags",),
+            "workforce_and_all_teams",
+            "workforce_or_teams",
+        ),
+        Use(
+            "gtops.kinds.sagemaker:wait_for_workforce",
+            "sagemaker",
+            ("DescribeWorkforce",),
+            "workforce",
+            "workforce",
+            APPLY,
+        ),
+        Use(
+            f"{__name__}:create",
+            "sagemaker",
+            ("CreateWorkforce", "UpdateWorkforce", "AddTags"),
+            "workforce",
+            "workforce",
+            APPLY,
+        ),
+        Use(f"{__name__}:delete", "sagemaker", ("DeleteWorkforce",), "owned_workforce", "workforce", DESTROY),
+    ),
+)

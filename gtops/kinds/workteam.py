@@ -1,0 +1,214 @@
+"""sagemaker_workteam: a private work team, the workers in its Cognito groups, optionally notified by SNS.
+
+Every team of the region is read (a team outside the spec may use a group gtops would otherwise prune).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gtops.aws import error_code
+from gtops.kinds import cognito, sagemaker
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
+from gtops.model import Address, Resource
+from gtops.spec import fields as f
+
+if TYPE_CHECKING:
+    from gtops.apply.context import ApplyContext
+    from gtops.live import LiveState
+    from gtops.plan import Change
+    from gtops.setup import Setup
+
+NAME = "sagemaker_workteam"
+SPEC_KEY = "teams"
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    name: str
+    groups: tuple[str, ...]
+    description: str
+    notifications: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse(raw: list[Mapping[str, Any]] | None, has_topic: bool) -> tuple[TeamSpec, ...]:
+    return tuple(
+        TeamSpec(
+            name=t["name"],
+            groups=tuple(t["groups"]),
+            description=t.get("description") or f"{t['name']} work team",
+            notifications=bool(t.get("notifications", has_topic)),
+            tags=dict(t.get("tags") or {}),
+        )
+        for t in raw or []
+    )
+
+
+def schema() -> dict[str, Any]:
+    team = f.obj(
+        "A private work team: the workers in its Cognito groups.",
+        {
+            "name": f.text("Team name, 1-63 characters.", f.AWS_NAME, f.AWS_NAME_HINT),
+            "description": f.text(
+                "Team description, 1-200 characters. Default '<name> work team'.", minLength=1, maxLength=200
+            ),
+            "groups": f.array(
+                "Cognito groups (from `groups`) whose members form the team; 1-10.",
+                f.text("A group name.", minLength=1),
+                minItems=1,
+                maxItems=10,
+                uniqueItems=True,
+            ),
+            "notifications": f.boolean(
+                "Send new-task notifications to the `notifications` topic. Default true when a topic is set."
+            ),
+            "tags": f.tags("Tags on the work team (added to the common tags)."),
+        },
+        ("name", "groups"),
+    )
+    return f.array("Private work teams (at most 25 per account and region).", team, maxItems=25)
+
+
+def addresses(setup: Setup) -> list[Address]:
+    return [Address(NAME, t.name) for t in setup.teams]
+
+
+def desired(setup: Setup) -> list[Resource]:
+    from gtops.kinds import app_client, sns_topic, user_group, workforce
+
+    topic = setup.topic.name if setup.topic else None
+    out = []
+    for team in setup.teams:
+        attrs: dict[str, Any] = {
+            "name": team.name,
+            "description": team.description,
+            "groups": sorted(team.groups),
+            "notifications": topic if team.notifications and topic else None,
+        }
+        if setup.workforce:
+            attrs["workforce"] = setup.workforce.name
+        attrs["tags"] = setup.ownership_tags(team.tags)
+        deps = tuple(
+            a for a in (workforce.address(setup), app_client.address(setup), sns_topic.address(setup)) if a
+        )
+        deps += tuple(user_group.address(g) for g in team.groups)
+        out.append(Resource(Address(NAME, team.name), attrs, depends_on=deps))
+    return out
+
+
+def live_attrs(team: Mapping[str, Any]) -> dict[str, Any]:
+    topic = (team.get("NotificationConfiguration") or {}).get("NotificationTopicArn")
+    return {
+        "name": team["WorkteamName"],
+        "description": team.get("Description"),
+        "groups": sagemaker.cognito_groups(team),
+        "notifications": topic.rsplit(":", 1)[-1] if topic else None,
+        "workforce": (team.get("WorkforceArn") or "").rsplit("/", 1)[-1] or None,
+    }
+
+
+def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
+    # Teams are read for prune.groups too: a group a team outside the spec uses is never pruned.
+    if not (setup.workforce or setup.teams or setup.prune.groups):
+        return
+    for team in sagemaker.workteams(aws):
+        attrs = live_attrs(team)
+        attrs["tags"] = sagemaker.tags(aws, team["WorkteamArn"])
+        state.ids.team_arns[team["WorkteamName"]] = team["WorkteamArn"]
+        if team.get("SubDomain") and not state.ids.subdomain:
+            state.ids.subdomain = team["SubDomain"]
+        state.add(
+            Resource(
+                Address(NAME, team["WorkteamName"]),
+                attrs,
+                meta={"arn": team["WorkteamArn"], "subdomain": team.get("SubDomain")},
+            )
+        )
+    # The portal subdomain may only be known from a team (real AWS fills it on the workforce too).
+    for res in state.resources.values():
+        if res.kind == "sagemaker_workforce" and not res.meta.get("subdomain") and state.ids.subdomain:
+            res.meta["subdomain"] = state.ids.subdomain
+
+
+def _request(ctx: ApplyContext, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    pool_id, client_id = cognito.pool_id(ctx), cognito.client_id(ctx)
+    request: dict[str, Any] = {
+        "WorkteamName": attrs["name"],
+        "Description": attrs["description"],
+        "MemberDefinitions": [
+            {"CognitoMemberDefinition": {"UserPool": pool_id, "UserGroup": g, "ClientId": client_id}}
+            for g in attrs["groups"]
+        ],
+    }
+    if attrs.get("notifications"):
+        request["NotificationConfiguration"] = {"NotificationTopicArn": ctx.ids.topic_arn}
+    return request
+
+
+def create(ctx: ApplyContext, change: Change) -> None:
+    attrs = change.after or {}
+    sm = ctx.aws.client("sagemaker")
+    try:
+        sm.describe_workteam(WorkteamName=attrs["name"])
+        update(ctx, change)  # created by an interrupted earlier run
+        return
+    except Exception as err:
+        if error_code(err) != "ValidationException":
+            raise
+    request = _request(ctx, attrs)
+    if attrs.get("workforce"):
+        request["WorkforceName"] = attrs["workforce"]
+    request["Tags"] = sagemaker.tag_list(attrs.get("tags"))
+    arn = sm.create_workteam(**request)["WorkteamArn"]
+    team = sm.describe_workteam(WorkteamName=attrs["name"])["Workteam"]
+    ctx.ids.team_arns[attrs["name"]] = arn
+    if team.get("SubDomain") and not ctx.ids.subdomain:
+        ctx.ids.subdomain = team["SubDomain"]
+
+
+def update(ctx: ApplyContext, change: Change) -> None:
+    attrs = change.after or {}
+    sm = ctx.aws.client("sagemaker")
+    request = _request(ctx, attrs)
+    if not attrs.get("notifications"):
+        request["NotificationConfiguration"] = {}
+    team = sm.update_workteam(**request)["Workteam"]
+    if attrs.get("tags"):
+        sm.add_tags(ResourceArn=team["WorkteamArn"], Tags=sagemaker.tag_list(attrs["tags"]))
+
+
+def delete(ctx: ApplyContext, change: Change) -> None:
+    try:
+        ctx.aws.client("sagemaker").delete_workteam(WorkteamName=change.address.name)
+    except Exception as err:
+        if error_code(err) != "ValidationException":
+            raise
+
+
+KIND = Kind(
+    NAME,
+    create_only=frozenset({"workforce"}),
+    cascades=True,
+    prune_key="teams",
+    tagged=True,
+    desired=desired,
+    read=read,
+    steps={"create": create, "update": update, "delete": delete},
+    iam=(
+        Use("gtops.kinds.sagemaker:workteams", "sagemaker", ("ListWorkteams",), "any", "workforce_or_teams"),
+        Use(f"{__name__}:create", "sagemaker", ("DescribeWorkteam",), "teams", "teams", APPLY),
+        Use(
+            f"{__name__}:create",
+            "sagemaker",
+            ("CreateWorkteam", "UpdateWorkteam", "AddTags"),
+            "teams",
+            "teams",
+            APPLY,
+        ),
+        Use(f"{__name__}:delete", "sagemaker", ("DeleteWorkteam",), "owned_teams", "prune_teams", DESTROY),
+        Use(f"{__name__}:delete", "sagemaker", ("DeleteWorkteam",), "owned_named_teams", "teams", DESTROY),
+    ),
+)

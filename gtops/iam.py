@@ -24,271 +24,30 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from gtops import kinds
 from gtops.errors import GtopsError
+from gtops.kinds.base import APPLY, DESTROY, PLAN, Use
 from gtops.model import SETUP_TAG
 
-PLAN, APPLY, DESTROY = "plan", "apply", "destroy"
+if TYPE_CHECKING:
+    from gtops.setup import Setup
+
+__all__ = ["APPLY", "DESTROY", "PLAN", "USES", "Use", "action_of", "build_policy"]
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
 SAGEMAKER = "sagemaker.amazonaws.com"
 LAMBDA = "lambda.amazonaws.com"
 
 
-@dataclass(frozen=True)
-class Use:
-    """Operations one code path calls on one service."""
-
-    where: str  # "module:function" in gtops (checked by the tests)
-    service: str  # botocore service name
-    operations: tuple[str, ...]
-    scope: str  # which resources: a key of _SCOPES
-    when: str = "always"  # which spec feature needs it: a key of _NEEDS
-    # plan: plan and drift (and so apply) need it; apply: apply only; destroy: prune, replacements, destroy
-    mode: str = PLAN
-
-
-USES: tuple[Use, ...] = (
-    # --- the account ---------------------------------------------------------------------------------------
+# Calls made outside the kinds' own modules (the account, the lock, saved plans, destroy's checks). Every kind
+# lists its own operations (gtops/kinds/<kind>.py `iam`); USES is the whole inventory.
+OWN_USES: tuple[Use, ...] = (
     Use("gtops.aws:Aws.account", "sts", ("GetCallerIdentity",), "any"),
-    # --- live readers: plan, drift, apply's verify ---------------------------------------------------------
-    Use("gtops.live.sns:read_topic", "sns", ("GetTopicAttributes", "ListTagsForResource"), "topic", "topic"),
-    Use("gtops.live.cognito:find_pool_id", "cognito-idp", ("ListUserPools",), "any", "pool"),
-    Use("gtops.live.cognito:find_pool_id", "cognito-idp", ("DescribeUserPool",), "pool", "pool"),
-    Use(
-        "gtops.live.cognito:read_pool_stack",
-        "cognito-idp",
-        ("DescribeUserPool", "ListGroups"),
-        "pool",
-        "pool",
-    ),
-    Use(
-        "gtops.live.cognito:read_client",
-        "cognito-idp",
-        ("ListUserPoolClients", "DescribeUserPoolClient"),
-        "pool",
-        "client",
-    ),
-    Use(
-        "gtops.live.sagemaker:read_workforce_and_teams",
-        "sagemaker",
-        ("ListWorkforces", "ListWorkteams"),
-        "any",
-        "workforce_or_teams",
-    ),
-    # The reader lists every team in the region and reads each one's tags.
-    Use(
-        "gtops.live.sagemaker:_tags",
-        "sagemaker",
-        ("ListTags",),
-        "workforce_and_all_teams",
-        "workforce_or_teams",
-    ),
-    Use("gtops.members.read:list_users", "cognito-idp", ("ListUsers",), "pool", "members"),
-    Use("gtops.members.read:group_members", "cognito-idp", ("ListUsersInGroup",), "pool", "members"),
-    Use(
-        "gtops.members.read:email_subscriptions",
-        "sns",
-        ("ListSubscriptionsByTopic",),
-        "topic",
-        "members_topic",
-    ),
-    # Jobs: gtops finds this setup's jobs (and names taken in any case) among all the region's jobs.
-    Use("gtops.jobs.live:list_jobs", "sagemaker", ("ListLabelingJobs",), "any", "jobs"),
-    Use("gtops.jobs.live:describe", "sagemaker", ("DescribeLabelingJob",), "all_jobs", "jobs"),
-    Use("gtops.jobs.prepare:_Input._read_s3_manifest", "s3", ("GetObject",), "job_inputs", "jobs"),
-    Use(
-        "gtops.jobs.prepare:_Input._from_s3_prefix",
-        "s3",
-        ("ListObjectsV2", "GetObject"),
-        "job_inputs",
-        "jobs",
-    ),
-    Use("gtops.jobs.plan:plan_jobs", "s3", ("HeadBucket",), "job_buckets", "jobs"),
-    Use("gtops.jobs.plan:plan_jobs", "s3", ("GetObject",), "job_assets", "jobs"),
-    Use("gtops.jobs.s3:cors_rules", "s3", ("GetBucketCors",), "cors_buckets", "jobs"),
-    Use("gtops.jobs.live:get_role", "iam", ("GetRole", "GetRolePolicy"), "managed_roles", "managed_roles"),
-    Use("gtops.jobs.live:get_function", "lambda", ("GetFunction",), "functions", "lambdas"),
-    # --- apply -------------------------------------------------------------------------------------------
     Use("gtops.gitops.lock:S3Lock", "s3", ("GetObject",), "lock", "lock", APPLY),
     Use("gtops.gitops.lock:S3Lock", "s3", ("PutObject", "DeleteObject"), "lock", "lock", APPLY),
     Use("gtops.gitops.planfile:record_applied", "cognito-idp", ("DescribeUserPool",), "pool", "pool", APPLY),
     Use("gtops.gitops.planfile:record_applied", "cognito-idp", ("TagResource",), "pool", "pool", APPLY),
-    Use(
-        "gtops.apply.steps:topic_apply",
-        "sns",
-        ("CreateTopic", "TagResource", "SetTopicAttributes"),
-        "topic",
-        "managed_topic",
-        APPLY,
-    ),
-    Use("gtops.apply.steps:topic_apply", "sns", ("GetTopicAttributes",), "topic", "topic", APPLY),
-    Use("gtops.apply.steps:topic_apply", "sns", ("SetTopicAttributes",), "topic", "topic", APPLY),
-    Use("gtops.apply.steps:pool_create", "cognito-idp", ("CreateUserPool",), "any", "pool", APPLY),
-    Use("gtops.apply.steps:pool_create", "cognito-idp", ("TagResource",), "pool", "pool", APPLY),
-    Use("gtops.apply.steps:pool_update", "cognito-idp", ("DescribeUserPool",), "pool", "pool", APPLY),
-    Use("gtops.apply.steps:pool_update", "cognito-idp", ("UpdateUserPool",), "pool", "pool", APPLY),
-    Use("gtops.apply.steps:invitation_apply", "cognito-idp", ("UpdateUserPool",), "pool", "pool", APPLY),
-    Use("gtops.apply.steps:group_apply", "cognito-idp", ("GetGroup",), "pool", "groups", APPLY),
-    Use(
-        "gtops.apply.steps:group_apply",
-        "cognito-idp",
-        ("CreateGroup", "UpdateGroup"),
-        "pool",
-        "groups",
-        APPLY,
-    ),
-    Use("gtops.apply.steps:_find_client", "cognito-idp", ("ListUserPoolClients",), "pool", "client", APPLY),
-    Use(
-        "gtops.apply.steps:_describe_client",
-        "cognito-idp",
-        ("DescribeUserPoolClient",),
-        "pool",
-        "client",
-        APPLY,
-    ),
-    Use(
-        "gtops.apply.steps:client_create",
-        "cognito-idp",
-        ("CreateUserPoolClient", "UpdateUserPoolClient"),
-        "pool",
-        "client",
-        APPLY,
-    ),
-    Use(
-        "gtops.apply.steps:domain_create", "cognito-idp", ("DescribeUserPoolDomain",), "any", "domain", APPLY
-    ),
-    Use("gtops.apply.steps:domain_create", "cognito-idp", ("CreateUserPoolDomain",), "pool", "domain", APPLY),
-    Use("gtops.apply.steps:workforce_create", "sagemaker", ("ListWorkforces",), "any", "workforce", APPLY),
-    Use(
-        "gtops.apply.steps:_wait_workforce",
-        "sagemaker",
-        ("DescribeWorkforce",),
-        "workforce",
-        "workforce",
-        APPLY,
-    ),
-    Use(
-        "gtops.apply.steps:workforce_create",
-        "sagemaker",
-        ("CreateWorkforce", "UpdateWorkforce", "AddTags"),
-        "workforce",
-        "workforce",
-        APPLY,
-    ),
-    Use("gtops.apply.steps:team_create", "sagemaker", ("DescribeWorkteam",), "teams", "teams", APPLY),
-    Use(
-        "gtops.apply.steps:team_create",
-        "sagemaker",
-        ("CreateWorkteam", "UpdateWorkteam", "AddTags"),
-        "teams",
-        "teams",
-        APPLY,
-    ),
-    Use(
-        "gtops.members.apply:WorkerWriter.read_user",
-        "cognito-idp",
-        ("AdminGetUser",),
-        "pool",
-        "members",
-        APPLY,
-    ),
-    Use(
-        "gtops.members.apply:WorkerWriter.read_user",
-        "cognito-idp",
-        ("AdminListGroupsForUser",),
-        "pool",
-        "members",
-        APPLY,
-    ),
-    Use(
-        "gtops.members.apply:WorkerWriter.converge",
-        "cognito-idp",
-        (
-            "AdminCreateUser",
-            "AdminUpdateUserAttributes",
-            "AdminEnableUser",
-            "AdminDisableUser",
-            "AdminAddUserToGroup",
-            "AdminRemoveUserFromGroup",
-        ),
-        "pool",
-        "members",
-        APPLY,
-    ),
-    Use(
-        "gtops.members.apply:WorkerWriter.converge",
-        "sns",
-        ("Subscribe", "Unsubscribe"),
-        "topic",
-        "members_topic",
-        APPLY,
-    ),
-    Use("gtops.jobs.apply:_upload", "s3", ("HeadObject",), "job_assets", "jobs", APPLY),
-    Use("gtops.jobs.apply:_upload", "s3", ("PutObject",), "job_assets", "jobs", APPLY),
-    Use("gtops.jobs.s3:ensure_cors", "s3", ("PutBucketCors",), "cors_buckets", "jobs", APPLY),
-    Use("gtops.jobs.apply:job_create", "sagemaker", ("CreateLabelingJob", "AddTags"), "jobs", "jobs", APPLY),
-    Use("gtops.jobs.apply:job_create", "iam", ("PassRole",), "job_roles", "jobs", APPLY),
-    Use("gtops.jobs.apply:job_stop", "sagemaker", ("StopLabelingJob",), "jobs", "relaunch_auto", APPLY),
-    # CreateRole with Tags also needs iam:TagRole, which has no iam:PermissionsBoundary key (see _bounded).
-    Use("gtops.jobs.apply:role_create", "iam", ("TagRole",), "managed_roles", "managed_roles", APPLY),
-    Use("gtops.jobs.apply:role_create", "iam", ("CreateRole",), "bounded_roles", "managed_roles", APPLY),
-    Use(
-        "gtops.jobs.apply:_converge_role",
-        "iam",
-        ("UpdateAssumeRolePolicy", "PutRolePolicy"),
-        "bounded_roles",
-        "managed_roles",
-        APPLY,
-    ),
-    Use(
-        "gtops.jobs.apply:_converge_role",
-        "iam",
-        ("PutRolePermissionsBoundary",),
-        "boundary_roles",
-        "managed_roles",
-        APPLY,
-    ),
-    Use(
-        "gtops.jobs.apply:lambda_create",
-        "lambda",
-        ("CreateFunction", "TagResource", "UpdateFunctionCode", "UpdateFunctionConfiguration"),
-        "functions",
-        "lambdas",
-        APPLY,
-    ),
-    Use("gtops.jobs.apply:lambda_create", "iam", ("PassRole",), "lambda_role", "lambdas", APPLY),
-    # --- prune and destroy -------------------------------------------------------------------------------
-    # Deletes inside the pool (groups, users, client, domain) and of the pool itself are authorized on the
-    # pool's ARN, so they are limited to a pool tagged with this setup (see _setup_owned).
-    Use(
-        "gtops.apply.steps:group_delete",
-        "cognito-idp",
-        ("DeleteGroup",),
-        "owned_pool",
-        "prune_groups",
-        DESTROY,
-    ),
-    Use("gtops.apply.steps:group_delete", "cognito-idp", ("DeleteGroup",), "owned_pool", "groups", DESTROY),
-    Use(
-        "gtops.apply.steps:team_delete",
-        "sagemaker",
-        ("DeleteWorkteam",),
-        "owned_teams",
-        "prune_teams",
-        DESTROY,
-    ),
-    Use(
-        "gtops.members.apply:WorkerWriter.delete",
-        "cognito-idp",
-        ("AdminDeleteUser",),
-        "owned_pool",
-        "prune_members",
-        DESTROY,
-    ),
-    # prune.jobs stops this setup's running jobs that left the spec; `gtops destroy` stops all of them,
-    # whatever the spec's jobs and prune settings, so it lists and reads the region's jobs too.
-    Use("gtops.jobs.apply:job_stop", "sagemaker", ("StopLabelingJob",), "owned_jobs", "always", DESTROY),
     Use("gtops.gitops.destroy:_running_jobs", "sagemaker", ("ListLabelingJobs",), "any", "always", DESTROY),
     Use(
         "gtops.gitops.destroy:_running_jobs",
@@ -298,52 +57,9 @@ USES: tuple[Use, ...] = (
         "always",
         DESTROY,
     ),
-    # `gtops destroy` counts the pool's users to say what deleting it takes.
-    Use("gtops.gitops.destroy:_count_users", "cognito-idp", ("ListUsers",), "pool", "pool", DESTROY),
-    # UpdateUserPool turns deletion protection off first. Apply's own UpdateUserPool (pool scope, above)
-    # stays unconditioned: apply is what tags a pool it adopts.
-    Use(
-        "gtops.apply.steps:pool_delete",
-        "cognito-idp",
-        ("DeleteUserPool", "UpdateUserPool", "DeleteUserPoolDomain"),
-        "owned_pool",
-        "pool",
-        DESTROY,
-    ),
-    Use(
-        "gtops.apply.steps:client_delete",
-        "cognito-idp",
-        ("DeleteUserPoolClient",),
-        "owned_pool",
-        "client",
-        DESTROY,
-    ),
-    Use(
-        "gtops.apply.steps:domain_delete",
-        "cognito-idp",
-        ("DeleteUserPoolDomain",),
-        "owned_pool",
-        "domain",
-        DESTROY,
-    ),
-    Use(
-        "gtops.apply.steps:workforce_delete",
-        "sagemaker",
-        ("DeleteWorkforce",),
-        "owned_workforce",
-        "workforce",
-        DESTROY,
-    ),
-    Use(
-        "gtops.apply.steps:team_delete",
-        "sagemaker",
-        ("DeleteWorkteam",),
-        "owned_named_teams",
-        "teams",
-        DESTROY,
-    ),
-    Use("gtops.apply.steps:topic_delete", "sns", ("DeleteTopic",), "owned_topic", "managed_topic", DESTROY),
 )
+USES: tuple[Use, ...] = OWN_USES + kinds.uses()
+
 
 # IAM action names that differ from the API operation's.
 ACTION_NAMES: dict[tuple[str, str], str] = {
@@ -363,42 +79,38 @@ def action_of(service: str, operation: str) -> str:
 # --- what the spec needs -----------------------------------------------------------------------------------
 
 
-def _jobs(d: dict) -> list[dict]:
-    return list(d.get("jobs") or [])
+def _local_lambdas(s: Setup) -> bool:
+    return any(not v.startswith("arn:") for j in s.jobs for v in (j.lambdas or {}).values())
 
 
-def _prune(d: dict, what: str) -> bool:
-    return bool((d.get("prune") or {}).get(what))
+def _members(s: Setup) -> bool:
+    return bool(s.pool and s.members and s.members.workers)
 
 
-_NEEDS: dict[str, Callable[[dict], bool]] = {
-    "always": lambda d: True,
-    "pool": lambda d: bool(d.get("pool")),
-    "client": lambda d: bool(d.get("pool") and d.get("client")),
-    "groups": lambda d: bool(d.get("pool") and d.get("groups")),
-    "domain": lambda d: bool(d.get("pool") and d.get("domain")),
-    "workforce": lambda d: bool(d.get("workforce")),
-    "teams": lambda d: bool(d.get("teams")),
-    "workforce_or_teams": lambda d: bool(d.get("workforce") or d.get("teams")),
-    "topic": lambda d: bool(d.get("notifications")),
-    "managed_topic": lambda d: bool((d.get("notifications") or {}).get("topic")),
-    "members": lambda d: bool(d.get("pool") and (d.get("members") or {}).get("workers")),
-    "members_topic": lambda d: bool(
-        d.get("pool") and (d.get("members") or {}).get("workers") and d.get("notifications")
-    ),
-    "jobs": lambda d: bool(_jobs(d)),
-    "relaunch_auto": lambda d: any(j.get("relaunch") == "auto" for j in _jobs(d)),
-    "managed_roles": lambda d: any(j.get("role") == "managed" for j in _jobs(d)) or _NEEDS["lambdas"](d),
-    "lambdas": lambda d: any(
-        isinstance(v, str) and not v.startswith("arn:")
-        for j in _jobs(d)
-        for v in (j.get("lambdas") or {}).values()
-    ),
-    "lock": lambda d: bool((d.get("lock") or {}).get("bucket")),
-    "prune_groups": lambda d: bool(d.get("pool")) and _prune(d, "groups"),
-    "prune_teams": lambda d: _prune(d, "teams"),
-    "prune_members": lambda d: bool(d.get("pool")) and _prune(d, "members"),
-    "prune_jobs": lambda d: _prune(d, "jobs"),
+# Which spec feature makes gtops call an operation (a Use's `when`).
+_NEEDS: dict[str, Callable[[Setup], bool]] = {
+    "always": lambda s: True,
+    "pool": lambda s: s.pool is not None,
+    "client": lambda s: bool(s.pool and s.client),
+    "groups": lambda s: bool(s.pool and s.groups),
+    "domain": lambda s: bool(s.pool and s.domain),
+    "workforce": lambda s: s.workforce is not None,
+    "teams": lambda s: bool(s.teams),
+    # Teams are read for prune.groups too (a group a team outside the spec uses is never pruned).
+    "workforce_or_teams": lambda s: bool(s.workforce or s.teams or (s.pool and s.prune.groups)),
+    "topic": lambda s: s.topic is not None,
+    "managed_topic": lambda s: bool(s.topic and s.topic.existing_arn is None),
+    "members": _members,
+    "members_topic": lambda s: _members(s) and s.topic is not None,
+    "jobs": lambda s: bool(s.jobs),
+    "relaunch_auto": lambda s: any(j.relaunch == "auto" for j in s.jobs),
+    "managed_roles": lambda s: any(j.role == "managed" for j in s.jobs) or _local_lambdas(s),
+    "lambdas": _local_lambdas,
+    "lock": lambda s: s.lock is not None,
+    "prune_groups": lambda s: bool(s.pool and s.prune.groups),
+    "prune_teams": lambda s: s.prune.teams,
+    "prune_members": lambda s: bool(s.pool and s.prune.members),
+    "prune_jobs": lambda s: s.prune.jobs,
 }
 
 
@@ -409,7 +121,7 @@ _NEEDS: dict[str, Callable[[dict], bool]] = {
 class Target:
     """Where the policy applies: partition, region, account (or the placeholder) and the spec."""
 
-    data: dict
+    spec: Setup
     region: str
     account: str
     partition: str = "aws"
@@ -422,11 +134,11 @@ class Target:
 
     @functools.cached_property
     def files(self) -> JobFiles:
-        return job_files(self.data, self.region)
+        return job_files(self.spec, self.region)
 
     @property
     def setup(self) -> str:
-        return self.data.get("name") or (self.data.get("pool") or {}).get("name") or "gtops"
+        return self.spec.name
 
 
 @dataclass(frozen=True)
@@ -446,22 +158,22 @@ def _sm_names(names: Iterable[str]) -> list[str]:
 
 
 def _pool(t: Target) -> list[Grant]:
-    pinned = (t.data.get("pool") or {}).get("id")
+    pinned = t.spec.pool.id if t.spec.pool else None
     return [Grant((t.arn("cognito-idp", f"userpool/{pinned or '*'}"),))]
 
 
 def _topic(t: Target) -> list[Grant]:
-    notif = t.data.get("notifications") or {}
-    arn = notif.get("topic_arn") or t.arn("sns", notif.get("topic", "*"))
+    topic = t.spec.topic
+    arn = (topic.existing_arn or t.arn("sns", topic.name)) if topic else t.arn("sns", "*")
     return [Grant((arn,))]
 
 
 def _workforce_arn(t: Target) -> str:
-    return t.arn("sagemaker", f"workforce/{(t.data.get('workforce') or {}).get('name', 'default')}")
+    return t.arn("sagemaker", f"workforce/{t.spec.workforce.name if t.spec.workforce else 'default'}")
 
 
 def _team_arns(t: Target) -> list[str]:
-    names = _sm_names(team["name"] for team in t.data.get("teams") or [])
+    names = _sm_names(team.name for team in t.spec.teams)
     return [t.arn("sagemaker", f"workteam/private-crowd/{n}") for n in names]
 
 
@@ -484,10 +196,10 @@ def _setup_owned(t: Target, arns: Iterable[str]) -> Grant:
 
 def _job_names(t: Target) -> list[str]:
     names: list[str] = []
-    for job in _jobs(t.data):
-        names.append(job["name"])
-        if job.get("relaunch") == "auto":  # the name gets a hash suffix of the job's configuration
-            names.append(f"{job['name']}-*")
+    for job in t.spec.jobs:
+        names.append(job.name)
+        if job.relaunch == "auto":  # the name gets a hash suffix of the job's configuration
+            names.append(f"{job.name}-*")
     return _sm_names(names)
 
 
@@ -515,7 +227,7 @@ class JobFiles:
     notes: list[str]
 
 
-def job_files(data: dict, region: str = "us-east-1") -> JobFiles:
+def job_files(setup: Setup, region: str = "us-east-1") -> JobFiles:
     """Prepared offline as apply would (local manifests and folders too: they decide the CORS buckets)."""
     from gtops.jobs.prepare import Context, assets_prefix, prepare
 
@@ -529,12 +241,12 @@ def job_files(data: dict, region: str = "us-east-1") -> JobFiles:
             if value not in items:
                 items.append(value)
 
-    ctx = Context(data=data, region=region, account="000000000000", s3=None)
-    for index, job in enumerate(_jobs(data)):
+    ctx = Context(setup=setup, region=region, account="000000000000", s3=None)
+    for index, job in enumerate(setup.jobs):
         prefix = assets_prefix(job)
         add(assets, prefix)
         add(inputs, prefix)
-        source = job.get("input") or {}
+        source = job.input
         if "s3_prefix" in source:  # listing it needs S3: known from the spec alone
             uri = source["s3_prefix"]
             add(inputs, uri if uri.endswith("/") else uri + "/")
@@ -551,7 +263,7 @@ def job_files(data: dict, region: str = "us-east-1") -> JobFiles:
             bucket = _split(source["manifest"])[0]
             add(cors, bucket)
             notes.append(
-                f"job {job['name']}: if {source['manifest']} lists images outside bucket {bucket}, "
+                f"job {job.name}: if {source['manifest']} lists images outside bucket {bucket}, "
                 "add their buckets to the InputBucketCors statement"
             )
     return JobFiles(inputs, assets, sorted(cors), notes)
@@ -561,8 +273,8 @@ def _job_roles(t: Target) -> list[str]:
     from gtops.jobs.prepare import managed_role_name
 
     out: list[str] = []
-    for job in _jobs(t.data):
-        role = job.get("role")
+    for job in t.spec.jobs:
+        role = job.role
         if role == "managed":
             role = t.arn("iam", f"role/{managed_role_name(t.setup)}", region=False)
         if role and role not in out:
@@ -574,9 +286,9 @@ def _managed_role_arns(t: Target) -> tuple[str, ...]:
     from gtops.jobs.prepare import managed_role_name
 
     names = []
-    if any(j.get("role") == "managed" for j in _jobs(t.data)):
+    if any(j.role == "managed" for j in t.spec.jobs):
         names.append(managed_role_name(t.setup))
-    if _NEEDS["lambdas"](t.data):
+    if _local_lambdas(t.spec):
         names.append(managed_role_name(t.setup, "lambda"))
     return tuple(t.arn("iam", f"role/{n}", region=False) for n in names)
 
@@ -608,18 +320,18 @@ def _boundary_roles(t: Target) -> list[Grant]:
     return _bounded(t) if t.boundary is not None else []
 
 
-def needs_roles(data: dict) -> bool:
+def needs_roles(setup: Setup) -> bool:
     """Whether the spec makes gtops create IAM roles (managed job roles, roles of deployed Lambdas)."""
-    return _NEEDS["managed_roles"](data)
+    return _NEEDS["managed_roles"](setup)
 
 
 def _functions(t: Target) -> list[Grant]:
     from gtops.jobs.prepare import lambda_function_name
 
     arns = []
-    for job in _jobs(t.data):
-        for value in (job.get("lambdas") or {}).values():
-            if isinstance(value, str) and not value.startswith("arn:"):
+    for job in t.spec.jobs:
+        for value in (job.lambdas or {}).values():
+            if not value.startswith("arn:"):
                 arns.append(t.arn("lambda", f"function:{lambda_function_name(t.setup, value)}"))
     return [Grant(tuple(sorted(set(arns))))] if arns else []
 
@@ -637,9 +349,10 @@ def _lambda_role(t: Target) -> list[Grant]:
 
 
 def _lock(t: Target) -> list[Grant]:
-    lock = t.data.get("lock") or {}
-    key = lock.get("key") or "*"
-    return [Grant((_s3(t, lock["bucket"], key),))]
+    lock = t.spec.lock
+    if lock is None:
+        return []
+    return [Grant((_s3(t, lock.bucket, lock.key or "*"),))]
 
 
 def _cors(t: Target) -> list[str]:
@@ -710,13 +423,13 @@ _SIDS = {
 }
 
 
-def uses_for(data: dict, modes: Iterable[str]) -> list[Use]:
+def uses_for(setup: Setup, modes: Iterable[str]) -> list[Use]:
     wanted = set(modes)
-    return [u for u in USES if u.mode in wanted and _NEEDS[u.when](data)]
+    return [u for u in USES if u.mode in wanted and _NEEDS[u.when](setup)]
 
 
 def build_policy(
-    data: dict,
+    setup: Setup,
     region: str,
     account: str,
     partition: str = "aws",
@@ -727,10 +440,10 @@ def build_policy(
     """The policy document for one spec: one statement per (scope, resources, condition). `boundary` is the
     permissions boundary ARN role writes are conditioned on (None: unconditioned, see `gtops iam-policy`)."""
     modes = [PLAN] if read_only else [PLAN, APPLY] + ([DESTROY] if destroy else [])
-    target = Target(data, region, account, partition, boundary)
+    target = Target(setup, region, account, partition, boundary)
     merged: dict[Grant, set[str]] = {}
     sids: dict[Grant, str] = {}
-    for use in uses_for(data, modes):
+    for use in uses_for(setup, modes):
         grants = _SCOPES[use.scope](target)
         for op in use.operations:
             action = action_of(use.service, op)

@@ -6,11 +6,12 @@ import copy
 
 import pytest
 
-from gtops.desired import build, ownership_tags
+from gtops.desired import build
 from gtops.live import LiveState
 from gtops.model import Address, Ref, Resource
 from gtops.plan import Action
 from gtops.planner import make_plan
+from gtops.setup import Setup
 
 SPEC = {
     "name": "demo",
@@ -38,7 +39,7 @@ SUB = "abc123defg.labeling.us-east-1.sagemaker.aws"
 def converged_live(data: dict) -> LiveState:
     """Live state exactly as a finished apply leaves it (plus unmanaged extras AWS adds)."""
     state = LiveState()
-    for res in build(data):
+    for res in build(Setup.from_data(data)):
         attrs = copy.deepcopy(res.attrs)
         if res.kind == "cognito_client_oauth":
             attrs["callback_urls"] = [f"https://{SUB}/oauth2/idpresponse"]
@@ -51,12 +52,13 @@ def converged_live(data: dict) -> LiveState:
             attrs["password_policy"] = {**attrs["password_policy"], "require_numbers": True}
         meta = {"subdomain": SUB} if res.kind == "sagemaker_workforce" else {}
         state.add(Resource(res.address, attrs, meta=meta))
-    state.ids["subdomain"] = SUB
+    state.ids.subdomain = SUB
     return state
 
 
 def plan_for(data: dict, live: LiveState):
-    return make_plan(build(data), live, data, region="us-east-1", account="123456789012")
+    setup = Setup.from_data(data)
+    return make_plan(build(setup), live, setup, region="us-east-1", account="123456789012")
 
 
 def actions(plan) -> dict[str, str]:
@@ -186,7 +188,7 @@ def test_team_prune_respects_the_setup_name_in_ownership_tags():
     data = copy.deepcopy(SPEC)
     data["prune"]["teams"] = True
     live = converged_live(SPEC)
-    mine = ownership_tags(SPEC)
+    mine = Setup.from_data(SPEC).ownership_tags()
     theirs = {**mine, "gtops:setup": "another-setup"}
     live.add(Resource(Address("sagemaker_workteam", "mine"), {"name": "mine", "tags": mine}))
     live.add(Resource(Address("sagemaker_workteam", "theirs"), {"name": "theirs", "tags": theirs}))

@@ -6,11 +6,14 @@ import functools
 import inspect
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gtops.settings import Settings
+
+if TYPE_CHECKING:
+    from gtops.setup import Setup
 
 PathsArg = Annotated[
     list[Path] | None,
@@ -164,19 +167,19 @@ def endpoint_for(s: Settings, spec=None) -> str | None:
 
         url = ensure_running(s.sandbox_port, quiet=True)
         if spec is not None:
-            region = s.region or spec.data.get("region") or "us-east-1"
-            for bucket in seed_buckets(url, spec_buckets(spec.data), region):
+            region = s.region or spec.setup.region or "us-east-1"
+            for bucket in seed_buckets(url, spec_buckets(spec.setup), region):
                 stderr(f"sandbox: created S3 bucket {bucket} (on AWS it must already exist)")
         return url
     return s.effective_endpoint()
 
 
-def spec_buckets(data: dict) -> set[str]:
+def spec_buckets(setup: Setup) -> set[str]:
     """Buckets a spec reads or writes: job inputs, outputs and assets, and the lock bucket."""
-    uris = [(data.get("lock") or {}).get("bucket")]
-    for job in data.get("jobs") or []:
-        uris += [job.get("output"), job.get("assets")]
-        uris += [v for v in (job.get("input") or {}).values() if isinstance(v, str)]
+    uris = [setup.lock.bucket if setup.lock else None]
+    for job in setup.jobs:
+        uris += [job.output, job.assets]
+        uris += list(job.input.values())
     out = set()
     for uri in uris:
         if not uri:

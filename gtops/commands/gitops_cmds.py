@@ -88,7 +88,7 @@ def destroy(
     s = conn
     spec, aws, endpoint = load_and_connect(conn, paths, var)
     refuse_empty_spec(spec)
-    with translated_errors(endpoint), held(aws, spec.data, "destroy", new_plan_id(), timeout, stderr):
+    with translated_errors(endpoint), held(aws, spec.setup, "destroy", new_plan_id(), timeout, stderr):
         planned = destroy_plan(spec, aws, targets)
         render(planned.plan, "text", sys.stdout, color=_color(s, sys.stdout))
         if planned.plan.empty:
@@ -147,7 +147,7 @@ def unlock(
 
     spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
-        lock = lock_for(aws, spec.data)
+        lock = lock_for(aws, spec.setup)
         holder = lock.read()
         if holder is None:
             print(f"No lock is held ({lock.where}).")

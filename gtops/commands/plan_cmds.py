@@ -192,7 +192,7 @@ def apply(
     s = conn
     spec, aws, endpoint = load_and_connect(conn, paths, var)
     plan_id = new_plan_id()
-    with translated_errors(endpoint), held(aws, spec.data, "apply", plan_id, timeout, stderr):
+    with translated_errors(endpoint), held(aws, spec.setup, "apply", plan_id, timeout, stderr):
         planned = compute(spec, aws, targets)
         render(planned.plan, "text", sys.stdout, color=_color(s, sys.stdout))
         if planned.plan.empty:
@@ -238,13 +238,13 @@ def _apply_saved(conn: Settings, path, var, auto_approve, force, target, timeout
     aws = connect(s, spec, endpoint)
     from gtops.gitops.lock import lock_location
 
-    if lock_location(spec.data) is None:
+    if lock_location(spec.setup) is None:
         stderr(
             'Warning: without `lock:` in the spec, "a saved plan applies once" holds only on this machine: '
             "two machines applying this file at the same moment could both apply it. Add "
             "`lock: {bucket: ...}` to the spec for pipelines."
         )
-    with translated_errors(endpoint), held(aws, spec.data, "apply", doc["plan_id"], timeout, stderr):
+    with translated_errors(endpoint), held(aws, spec.setup, "apply", doc["plan_id"], timeout, stderr):
         planned = compute(spec, aws, targets)
         if doc.get("account") and planned.plan.account and doc["account"] != planned.plan.account:
             raise StalePlan(f"the plan was made in account {doc['account']}, not {planned.plan.account}")

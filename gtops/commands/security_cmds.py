@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from gtops.commands._common import (
     with_connection,
 )
 from gtops.settings import Settings
+
+if TYPE_CHECKING:
+    from gtops.setup import Setup
 
 ReadOnlyOpt = Annotated[
     bool,
@@ -87,15 +90,15 @@ def _account(ctx: typer.Context, s, region: str, given: str | None) -> tuple[str
         return ACCOUNT_PLACEHOLDER, f"STS was not reachable ({reason})"
 
 
-def _boundary(spec_data: dict, region: str, given: str | None, refused: bool, read_only: bool) -> str | None:
+def _boundary(setup: Setup, region: str, given: str | None, refused: bool, read_only: bool) -> str | None:
     """The permissions boundary role writes are conditioned on: the flag, else the spec's key. Refuses a
     policy that lets the pipeline write roles without one, unless --no-permissions-boundary says so."""
     from gtops.errors import GtopsError
     from gtops.iam import needs_roles
     from gtops.spec.aws_rules import arn_partition_problem
-    from gtops.spec.schema import POLICY_ARN
+    from gtops.spec.fields import POLICY_ARN
 
-    in_spec = spec_data.get("permissions_boundary")
+    in_spec = setup.permissions_boundary
     if refused:
         if given:
             raise GtopsError("--permissions-boundary and --no-permissions-boundary cannot be combined")
@@ -114,7 +117,7 @@ def _boundary(spec_data: dict, region: str, given: str | None, refused: bool, re
         if why := arn_partition_problem(given, region, "permissions boundary policy"):
             raise GtopsError(f"--permissions-boundary {why}")
     boundary = given or in_spec
-    if boundary is None and needs_roles(spec_data) and not read_only:
+    if boundary is None and needs_roles(setup) and not read_only:
         raise GtopsError(BOUNDARY_MISSING)
     return boundary
 
@@ -146,17 +149,14 @@ def iam_policy(
     s = conn
     spec = load(s, paths, var)
     where = (
-        s.region
-        or spec.data.get("region")
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
+        s.region or spec.setup.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     )
     if not where:
         raise GtopsError("No AWS region: set `region:` in the spec, pass --region, or set AWS_REGION.")
-    boundary = _boundary(spec.data, where, permissions_boundary, no_permissions_boundary, read_only)
+    boundary = _boundary(spec.setup, where, permissions_boundary, no_permissions_boundary, read_only)
     acct, how = _account(ctx, s, where, account)
     policy = build_policy(
-        spec.data,
+        spec.setup,
         where,
         acct,
         partition_of(where),
@@ -171,25 +171,23 @@ def iam_policy(
     variant = (
         "read-only (plan, drift)" if read_only else "plan and apply" + (" and destroy" if destroy else "")
     )
-    stderr(
-        f"# IAM policy for setup {spec.data.get('name')!r}, {variant}, region {where}, account from {how}."
-    )
+    stderr(f"# IAM policy for setup {spec.setup.name!r}, {variant}, region {where}, account from {how}.")
     if acct == ACCOUNT_PLACEHOLDER:
         stderr(
             f"# {ACCOUNT_PLACEHOLDER} stands for your account id: pass --account, or keep it as is in a "
             "CloudFormation template (Fn::Sub fills it in)."
         )
-    if spec.data.get("pool") and not spec.data["pool"].get("id"):
+    if spec.setup.pool and not spec.setup.pool.id:
         stderr(
             "# The user pool's id is unknown until it exists, so its statement covers the account's pools in "
             "this region (userpool/*); pin `pool.id` in the spec to narrow it to one pool."
         )
     if not read_only:
-        for note in job_files(spec.data).notes:
+        for note in job_files(spec.setup).notes:
             stderr(f"# {note}.")
-    if read_only or not needs_roles(spec.data):
+    if read_only or not needs_roles(spec.setup):
         return
-    in_spec = spec.data.get("permissions_boundary")
+    in_spec = spec.setup.permissions_boundary
     if boundary is None:
         stderr(
             "# WARNING: --no-permissions-boundary: this policy lets the pipeline create and write the roles "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from gtops.commands._common import (
     parse_vars,
     stderr,
 )
+
+if TYPE_CHECKING:
+    from gtops.spec import Spec
 
 ValidateFormatOpt = Annotated[
     str, typer.Option("--format", "-f", help="Output format: text (default) or json ({valid, problems}).")
@@ -80,20 +83,20 @@ def _yaml_files(folder: Path) -> list[Path]:
     return [f for f in folder.iterdir() if f.is_file() and f.suffix in (".yaml", ".yml")]
 
 
-def _summary(spec) -> str:
-    data = spec.data
+def _summary(spec: Spec) -> str:
+    setup = spec.setup
     spec_files = [f for f in spec.files if f.suffix in (".yaml", ".yml")] or spec.files
-    workers = (data.get("members") or {}).get("workers") or []
+    workers = setup.members.workers if setup.members else ()
     counts = ", ".join(
         _count(n, word)
         for n, word in (
-            (len(data["groups"]), "group"),
-            (len(data["teams"]), "team"),
+            (len(setup.groups), "group"),
+            (len(setup.teams), "team"),
             (len(workers), "worker"),
-            (len(data["jobs"]), "job"),
+            (len(setup.jobs), "job"),
         )
     )
-    return f"{_count(len(spec_files), 'file')} valid: setup '{data['name']}' ({counts})"
+    return f"{_count(len(spec_files), 'file')} valid: setup '{setup.name}' ({counts})"
 
 
 def _count(n: int, word: str) -> str:

@@ -9,36 +9,26 @@ anything not tagged as managed by this setup.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from gtops import kinds
 from gtops.errors import GtopsError, NotConverged
-from gtops.model import OWNER_TAG, SETUP_TAG, Address
+from gtops.model import SETUP_TAG, Address, Resource
 from gtops.plan import Action, Change, Plan
 
-# Sub-resources that go with their parent (no delete of their own).
-WITH_PARENT = {"cognito_client_oauth": "the app client", "cognito_invitation": "the user pool"}
-TAGGED = frozenset({"sns_topic", "cognito_user_pool", "sagemaker_workforce", "sagemaker_workteam"})
+if TYPE_CHECKING:
+    from gtops.engine import Planned
+    from gtops.kinds.base import AwsHandle
+    from gtops.live import LiveState
+    from gtops.setup import Setup
+    from gtops.spec import Spec
 
 
-def _count_users(aws, pool_id: str) -> int:
-    from gtops.members.read import list_users
-
-    return len(list_users(aws, pool_id))
-
-
-def _not_owned(res, setup: str) -> bool:
-    tags = res.attrs.get("tags") or {}
-    return res.kind in TAGGED and not (tags.get(OWNER_TAG) == "true" and tags.get(SETUP_TAG) == setup)
-
-
-def _force_reason(res, setup: str, users: int) -> str | None:
-    reasons = []
-    if res.kind == "cognito_user_pool":
-        reasons.append(f"deleting the user pool deletes its {users} user account(s) for good")
-        if res.attrs.get("deletion_protection"):
-            reasons.append("the pool has deletion protection")
-    if res.kind == "sagemaker_workforce":
-        reasons.append("the workforce is the region's only private workforce")
-    if _not_owned(res, setup):
-        reasons.append(f"it is not tagged as managed by setup {setup!r}")
+def _force_reason(res: Resource, setup: Setup, aws: AwsHandle, live: LiveState) -> str | None:
+    kind = kinds.get(res.kind)
+    reasons = list(kind.destroy_risks(res, aws, live)) if kind and kind.destroy_risks else []
+    if kind and kind.tagged and not setup.owns(res.attrs.get("tags")):
+        reasons.append(f"it is not tagged as managed by setup {setup.name!r}")
     return "; ".join(reasons) or None
 
 
@@ -66,28 +56,26 @@ def _running_jobs(aws, setup: str) -> list[Change]:
     return out
 
 
-def destroy_plan(spec, aws, targets: list[Address] | None = None):
+def destroy_plan(spec: Spec, aws: AwsHandle, targets: list[Address] | None = None) -> Planned:
     """A Planned whose plan deletes every live resource the spec declares (or the targeted ones)."""
-    from gtops.desired import build, setup_name
+    from gtops.desired import build
     from gtops.engine import Planned
     from gtops.gitops.target import closure
     from gtops.live import read_live
 
-    data = spec.data
-    setup = setup_name(data)
-    desired = build(data)
-    live = read_live(aws, data, desired)
-    existing_topic = bool((data.get("notifications") or {}).get("topic_arn"))
-    pool_id = live.ids.get("pool_id")
-    users = _count_users(aws, pool_id) if pool_id else 0
+    setup = spec.setup
+    desired = build(setup)
+    live = read_live(aws, setup)
     changes: list[Change] = []
     notes: list[str] = []
     for res in desired:
         have = live.get(res.address)
-        if have is None or res.kind in WITH_PARENT:
+        kind = kinds.get(res.kind)
+        if have is None or kind is None or kind.with_parent:
             continue
-        if res.kind == "sns_topic" and existing_topic:
-            notes.append(f"{res.address} is an existing topic (notifications.topic_arn): it is kept")
+        kept = kind.destroy_keeps(setup) if kind.destroy_keeps else None
+        if kept:
+            notes.append(f"{res.address} is {kept}")
             continue
         changes.append(
             Change(
@@ -96,10 +84,10 @@ def destroy_plan(spec, aws, targets: list[Address] | None = None):
                 have.attrs,
                 None,
                 reason="destroy: the spec owns it",
-                needs_force=_force_reason(have, setup, users),
+                needs_force=_force_reason(have, setup, aws, live),
             )
         )
-    changes += _running_jobs(aws, setup)
+    changes += _running_jobs(aws, setup.name)
     if targets:
         keep = set(targets)
         # Destroying something takes what depends on it too: keep a target's dependants, not its needs.
@@ -108,12 +96,12 @@ def destroy_plan(spec, aws, targets: list[Address] | None = None):
                 keep.add(res.address)
         changes = [c for c in changes if c.address in keep]
     _refuse_blocked(changes, live)
-    plan = Plan(changes, region=aws.region, account=live.ids.get("account", ""), warnings=notes)
+    plan = Plan(changes, region=aws.region, account=live.ids.account, warnings=notes)
     plan.fingerprints = live.fingerprints()
     return Planned(spec, aws, desired, live, plan)
 
 
-def _refuse_blocked(changes: list[Change], live) -> None:
+def _refuse_blocked(changes: list[Change], live: LiveState) -> None:
     """Check what AWS would refuse before the first delete, not after half the setup is gone: a workforce
     cannot be deleted while any work team uses it (DeleteWorkforce: ResourceInUse), and the region's teams
     outside this spec are not gtops's to delete."""
@@ -129,11 +117,11 @@ def _refuse_blocked(changes: list[Change], live) -> None:
         )
 
 
-def check_gone(planned) -> None:
+def check_gone(planned: Planned) -> None:
     """After destroy: nothing it deleted may still exist (stopped jobs stay as history by design)."""
     from gtops.live import read_live
 
-    live = read_live(planned.aws, planned.spec.data, planned.desired)
+    live = read_live(planned.aws, planned.setup)
     left = [
         str(c.address)
         for c in planned.plan.actionable
@@ -143,6 +131,6 @@ def check_gone(planned) -> None:
         raise NotConverged(f"destroy did not finish: still present after destroy: {', '.join(left)}")
 
 
-def refuse_empty_spec(spec) -> None:
-    if not any(spec.data.get(k) for k in ("pool", "workforce", "teams", "notifications", "jobs")):
+def refuse_empty_spec(spec: Spec) -> None:
+    if not spec.setup.declares_anything:
         raise GtopsError("the spec declares nothing gtops could destroy")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gtops.errors import GtopsError
-from gtops.live.cognito import split_description
+from gtops.kinds.user_group import split_description
 from gtops.model import OWNER_TAG, SETUP_TAG
 
 CSV_THRESHOLD = 25  # more workers than this go to workers.csv (with --out)
@@ -47,7 +47,7 @@ def _private_workforce(sm) -> dict | None:
 
 
 def _resolve_pool(aws, pool_name: str | None, pool_id: str | None, wf: dict | None) -> str:
-    from gtops.live.cognito import find_pool_id
+    from gtops.kinds.cognito import find_pool_id
 
     if pool_id or pool_name:
         if pool_id and not pool_name:
@@ -93,7 +93,10 @@ def export_setup(
     name: str | None = None,
     csv_name: str | None = None,
 ) -> Exported:
-    from gtops.live.cognito import client_attrs, invitation_attrs, oauth_attrs, pool_attrs
+    from gtops.kinds.app_client import live_attrs as client_attrs
+    from gtops.kinds.client_oauth import live_attrs as oauth_attrs
+    from gtops.kinds.invitation import live_attrs as invitation_attrs
+    from gtops.kinds.user_pool import live_attrs as pool_attrs
 
     idp = aws.client("cognito-idp")
     sm = aws.client("sagemaker")

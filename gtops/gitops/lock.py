@@ -26,9 +26,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
+
+if TYPE_CHECKING:
+    from gtops.setup import Setup
 
 SETTLE = 0.2  # seconds between winning the put and reading the lock back
 
@@ -102,20 +105,17 @@ def parse_timeout(text: str | None) -> int:
     return seconds
 
 
-def setup_key(data: dict) -> str:
-    from gtops.desired import setup_name
-
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", setup_name(data))
+def setup_key(setup: Setup) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", setup.name)
 
 
-def lock_location(data: dict) -> tuple[str, str] | None:
-    lock = data.get("lock") or {}
-    if not lock.get("bucket"):
+def lock_location(setup: Setup) -> tuple[str, str] | None:
+    if setup.lock is None:
         return None
-    return lock["bucket"], lock.get("key") or f"gtops/locks/{setup_key(data)}.json"
+    return setup.lock.bucket, setup.lock.key or f"gtops/locks/{setup_key(setup)}.json"
 
 
-def local_path(aws, data: dict) -> Path:
+def local_path(aws, setup: Setup) -> Path:
     """~/.cache/gtops/locks/<setup>-<region>-<account>[-sandbox-<port>].lock: one file per target.
 
     The key names what is changed (account, region, setup), never how it was reached: `--sandbox`,
@@ -124,7 +124,7 @@ def local_path(aws, data: dict) -> Path:
     apart that share the sandbox's fixed account id.
     """
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    name = f"{setup_key(data)}-{aws.region}-{aws.account}"
+    name = f"{setup_key(setup)}-{aws.region}-{aws.account}"
     port = loopback_port(aws.endpoint_url)
     if port is not None:
         name += f"-sandbox-{port}"
@@ -284,17 +284,17 @@ class FileLock:
         """A local lock is never stale: the kernel drops it with its process."""
 
 
-def lock_for(aws, data: dict) -> S3Lock | FileLock:
-    where = lock_location(data)
+def lock_for(aws, setup: Setup) -> S3Lock | FileLock:
+    where = lock_location(setup)
     if where:
         return S3Lock(aws, *where)
-    return FileLock(local_path(aws, data))
+    return FileLock(local_path(aws, setup))
 
 
 @contextlib.contextmanager
 def held(
     aws,
-    data: dict,
+    setup: Setup,
     operation: str,
     plan_id: str | None,
     timeout: int,
@@ -302,7 +302,7 @@ def held(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Holder]:
     """Hold the setup's lock for the duration of the block, waiting up to `timeout` seconds for it."""
-    lock = lock_for(aws, data)
+    lock = lock_for(aws, setup)
     if isinstance(lock, FileLock):
         say(
             f"Lock: the spec has no `lock:`, so only runs on this machine are kept apart ({lock.where}); "

@@ -106,12 +106,6 @@ def file_hashes(files: list[Path]) -> dict[str, str]:
     return {_rel(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
-def data_digest(data: dict) -> str:
-    """Digest of the rendered spec, with this checkout's folder left out so CI runners agree."""
-    text = json.dumps(data, sort_keys=True, default=str).replace(str(Path.cwd()), "<cwd>")
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def safe_vars(cli_vars: dict[str, str], declared: frozenset[str] = frozenset()) -> dict[str, str]:
     """--var values as a plan file may keep them: only variables the spec declares (in `vars:`) and whose
     names do not look secret; every other value must be given again to apply the plan."""
@@ -141,12 +135,12 @@ def build(planned, paths: list[Path], cli_vars: dict[str, str], targets: list[Ad
         "gtops_version": __version__,
         "region": planned.aws.region,
         "account": planned.plan.account,
-        "setup": spec.data.get("name"),
+        "setup": spec.setup.name,
         "spec": {
             "paths": [str(p) for p in paths],
             "files": file_hashes(list(spec.files)),
             "digest": spec.digest,
-            "data_digest": data_digest(spec.data),
+            "data_digest": spec.data_digest(),
             "vars": safe_vars(cli_vars, getattr(spec, "declared_vars", frozenset())),
         },
         "targets": [str(t) for t in targets],
@@ -350,7 +344,7 @@ def spec_problems(doc: dict, spec) -> list[str]:
             out.append(f"{name} (new)")
         elif before[name] != after[name]:
             out.append(f"{name} (edited)")
-    if not out and doc["spec"]["data_digest"] != data_digest(spec.data):
+    if not out and doc["spec"]["data_digest"] != spec.data_digest():
         out.append("the rendered spec (a variable or the environment feeding one changed)")
     return out
 

@@ -304,6 +304,8 @@ def delete(ctx: ApplyContext, change: Change) -> None:
 
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
     create_only=frozenset({"generate_secret"}),
     cascades=True,
     desired=desired,

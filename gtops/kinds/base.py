@@ -62,6 +62,10 @@ class Use:
 @dataclass(frozen=True)
 class Kind:
     name: str
+    # The top-level spec key this kind owns, and its JSON-Schema fragment (None: no key of its own, e.g. the
+    # invitation lives in `pool:`).
+    spec_key: str | None = None
+    schema: Callable[[], dict[str, Any]] | None = None
     # Fields AWS will not change in place: a change to one means delete and create (a replacement).
     create_only: frozenset[str] = frozenset()
     # Rebuilt when something it depends on is replaced (a group of a replaced pool, say).
@@ -87,6 +91,10 @@ class Kind:
     one_per_parent: str | None = None
     # A plain delete of this kind waits until every update has run, unless this parent kind goes too.
     delete_after_updates_unless: str | None = None
+    # `gtops destroy`: why deleting this live resource needs --force (beyond ownership), and why the destroy
+    # keeps it (an existing topic the spec only borrows), or None.
+    destroy_risks: Callable[[Resource, AwsHandle, LiveState], list[str]] | None = None
+    destroy_keeps: Callable[[Setup], str | None] | None = None
     # Why an in-place update of this kind needs --force (before, after), or None.
     risky_update: Callable[[Mapping[str, Any], Mapping[str, Any]], str | None] | None = None
     # Warnings about the spec's use of this kind, shown with every plan.

@@ -79,6 +79,8 @@ def delete(ctx: ApplyContext, change: Change) -> None:
 
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
     create_only=frozenset({"user_pool"}),
     cascades=True,
     one_per_parent="pool",

@@ -358,6 +358,8 @@ def stop(ctx: ApplyContext, change: Change) -> None:
 A = "gtops.jobs.apply"
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
     protected=True,
     bulk=True,
     implies=("sagemaker_workteam",),

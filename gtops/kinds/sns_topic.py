@@ -168,8 +168,17 @@ def delete(ctx: ApplyContext, change: Change) -> None:
     ctx.aws.client("sns").delete_topic(TopicArn=arn)
 
 
+def destroy_keeps(setup: Setup) -> str | None:
+    if setup.topic and setup.topic.existing_arn:
+        return "an existing topic (notifications.topic_arn): it is kept"
+    return None
+
+
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
+    destroy_keeps=destroy_keeps,
     tagged=True,
     desired=desired,
     read=read,

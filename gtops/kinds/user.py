@@ -161,6 +161,8 @@ def write_workers(ctx: ApplyContext, changes: list[Change]) -> Any:
 W = "gtops.members.apply:WorkerWriter"
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
     protected=True,
     bulk=True,
     implies=("cognito_user_pool", "cognito_user_group"),

@@ -166,6 +166,8 @@ def used_by(group: Resource, live: LiveState, wanted: set[Address]) -> list[str]
 
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
     cascades=True,
     prune_key="groups",
     owned=owned,

@@ -347,8 +347,21 @@ def risky_update(before: Mapping[str, Any], after: Mapping[str, Any]) -> str | N
     return None
 
 
+def destroy_risks(pool: Resource, aws: AwsHandle, live: LiveState) -> list[str]:
+    from gtops.members.read import list_users
+
+    users = len(list_users(aws, live.ids.pool_id)) if live.ids.pool_id else 0
+    risks = [f"deleting the user pool deletes its {users} user account(s) for good"]
+    if pool.attrs.get("deletion_protection"):
+        risks.append("the pool has deletion protection")
+    return risks
+
+
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
+    destroy_risks=destroy_risks,
     create_only=frozenset({"sign_in", "case_sensitive"}),
     protected=True,
     risky_update=risky_update,
@@ -371,6 +384,7 @@ KIND = Kind(
             "pool",
             APPLY,
         ),
+        Use(f"{__name__}:destroy_risks", "cognito-idp", ("ListUsers",), "pool", "pool", DESTROY),
         Use(
             f"{__name__}:delete",
             "cognito-idp",

@@ -191,6 +191,9 @@ def warnings(setup: Setup) -> list[str]:
 
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
+    destroy_risks=lambda res, aws, live: ["the workforce is the region's only private workforce"],
     warnings=warnings,
     create_only=frozenset({"name", "user_pool", "client"}),
     cascades=True,

@@ -190,6 +190,8 @@ def delete(ctx: ApplyContext, change: Change) -> None:
 
 KIND = Kind(
     NAME,
+    spec_key=SPEC_KEY,
+    schema=schema,
     create_only=frozenset({"workforce"}),
     cascades=True,
     prune_key="teams",

@@ -21,9 +21,9 @@ from gtops.spec.aws_rules import (
     email_problem,
 )
 from gtops.spec.durations import format_duration, parse_duration
+from gtops.spec.fields import LAMBDA_ARN
 from gtops.spec.lambdas import TASK_TYPE_SUFFIX, builtin_lambda_arns, builtin_regions
 from gtops.spec.locations import Locations
-from gtops.spec.schema import LAMBDA_ARN
 from gtops.spec.validate import suggest
 
 MAX_GROUPS_PER_USER = 100  # Cognito's per-user group limit (not adjustable)

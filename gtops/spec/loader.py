@@ -45,6 +45,14 @@ class Spec:
     # The folder every file the spec names must stay in (None: --allow-outside).
     confinement: Confinement = field(default_factory=lambda: Confinement(None), repr=False)
 
+    def data_digest(self) -> str:
+        """Digest of the rendered spec (variables included), with this checkout's folder left out so CI
+        runners agree: a saved plan compares it to tell that a variable changed."""
+        import json
+
+        text = json.dumps(self.data, sort_keys=True, default=str).replace(str(Path.cwd()), "<cwd>")
+        return hashlib.sha256(text.encode()).hexdigest()
+
     def locate(self, path: FieldPath) -> Location:
         """(file, line, column) where a field was written, e.g. locate(("teams", 0, "groups", 1))."""
         return self.locations.locate(path)

@@ -16,7 +16,7 @@ from typing import Any
 from gtops.errors import GtopsError, Problem
 from gtops.files import MAX_CSV_FILE, MAX_ROSTER_ROWS, read_bounded
 from gtops.spec.aws_rules import MAX_ATTRIBUTE_VALUE
-from gtops.spec.schema import EMAIL, PHONE
+from gtops.spec.fields import EMAIL, PHONE
 
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}

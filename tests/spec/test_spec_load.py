@@ -43,55 +43,62 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize("folder", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_every_example_spec_validates(folder: Path) -> None:
     spec = load_spec([folder], environ={})
-    assert spec.data["jobs"], "every example has at least one job"
+    assert spec.setup.jobs, "every example has at least one job"
 
 
 def test_examples_cover_the_scenarios_and_another_region() -> None:
     names = {p.name for p in EXAMPLES}
     assert {"trains-and-cars", "birds", "custom-eye-nose", "cats-dogs", "text-multilabel"} <= names
-    regions = {load_spec([p], environ={}).data["region"] for p in EXAMPLES}
+    regions = {load_spec([p], environ={}).setup.region for p in EXAMPLES}
     assert "us-east-1" in regions and len(regions) > 1
 
 
 def test_minimal_spec_gets_only_the_agreed_defaults(tmp_path: Path) -> None:
+    """Absent means unmanaged: the typed spec fills in only the documented defaults."""
+    from gtops.kinds.app_client import ClientSpec
+    from gtops.kinds.user_pool import PoolSpec
+    from gtops.kinds.workteam import TeamSpec
+    from gtops.setup import Prune, Safety
+
     write(tmp_path, {"setup.yaml": MINIMAL, "data/in.manifest": '{"source-ref": "s3://b/k.jpg"}\n'})
-    data = load_spec([tmp_path], environ={}).data
-    assert data["pool"] == {
-        "name": "mini-pool",
-        "sign_in": "email",
-        "case_sensitive": False,
-        "deletion_protection": True,
-        "admin_only_create": True,
-    }
-    assert data["client"] == {
-        "name": "mini-client",
-        "generate_secret": True,
-        "token_revocation": True,
-        "oauth": {
-            "flows": ["code", "implicit"],
-            "scopes": ["email", "openid", "profile"],
-            "identity_providers": ["COGNITO"],
+    spec = load_spec([tmp_path], environ={})
+    setup = spec.setup
+    assert setup.pool == PoolSpec(
+        name="mini-pool",
+        sign_in="email",
+        case_sensitive=False,
+        deletion_protection=True,
+        admin_only_create=True,
+    )
+    assert setup.pool.mfa is None and setup.pool.password_policy is None  # unmanaged
+    assert setup.client == ClientSpec(
+        name="mini-client",
+        generate_secret=True,
+        token_revocation=True,
+        oauth={
+            "flows": ("code", "implicit"),
+            "scopes": ("email", "openid", "profile"),
+            "identity_providers": ("COGNITO",),
         },
-    }
-    assert data["teams"] == [
-        {"name": "t1", "groups": ["g1"], "description": "t1 work team", "notifications": False}
-    ]
-    assert "members" not in data  # no section: the roster is not managed
-    assert data["prune"] == {"members": False, "jobs": False, "groups": False, "teams": False}
-    assert data["safety"] == {"max_worker_change": 0.3, "min_workers": 10}
-    for absent in ("workforce", "domain", "notifications", "tags", "lock", "vars"):
-        assert absent not in data
-    job = data["jobs"][0]
-    assert job["workers_per_object"] == 1
-    assert job["task_time_limit"] == 300
-    assert job["task_availability"] == 10 * 86400
-    assert job["max_concurrent_tasks"] == 1000
-    assert job["label_attribute"] == "j1-ref"  # semantic segmentation output is a reference
-    assert job["relaunch"] == "manual" and job["workforce"] == "private"
-    assert job["title"] and job["description"]
-    assert job["input"]["manifest_file"] == str((tmp_path / "data/in.manifest").resolve())
-    for absent in ("keywords", "stopping", "kms_key", "template", "assets", "price_per_task", "tags"):
-        assert absent not in job
+    )
+    assert setup.teams == (TeamSpec("t1", ("g1",), "t1 work team", notifications=False),)
+    assert setup.members is None  # no section: the roster is not managed
+    assert setup.prune == Prune(members=False, jobs=False, groups=False, teams=False)
+    assert setup.safety == Safety(max_worker_change=0.3, min_workers=10)
+    assert setup.workforce is None and setup.domain is None and setup.topic is None
+    assert not setup.tags and setup.lock is None and "vars" not in spec.data
+    job = setup.jobs[0]
+    assert job.workers_per_object == 1
+    assert job.task_time_limit == 300
+    assert job.task_availability == 10 * 86400
+    assert job.max_concurrent_tasks == 1000
+    assert job.label_attribute == "j1-ref"  # semantic segmentation output is a reference
+    assert job.relaunch == "manual" and job.workforce == "private"
+    assert job.title and job.description
+    assert job.input["manifest_file"] == str((tmp_path / "data/in.manifest").resolve())
+    for absent in ("keywords", "stopping", "kms_key", "template", "assets", "price_per_task"):
+        assert getattr(job, absent) is None
+    assert not job.tags
 
 
 def test_durations_become_seconds(tmp_path: Path) -> None:
@@ -103,18 +110,19 @@ def test_durations_become_seconds(tmp_path: Path) -> None:
         "client:\n  name: mini-client\n  token_validity: {access: 5m, id: 3600, refresh: 30d}",
     )
     write(tmp_path, {"setup.yaml": text, "data/in.manifest": "{}\n"})
-    data = load_spec([tmp_path], environ={}).data
-    assert data["jobs"][0]["task_time_limit"] == 5400
-    assert data["jobs"][0]["task_availability"] == 172800
-    assert data["client"]["token_validity"] == {"access": 300, "id": 3600, "refresh": 2592000}
+    setup = load_spec([tmp_path], environ={}).setup
+    assert setup.jobs[0].task_time_limit == 5400
+    assert setup.jobs[0].task_availability == 172800
+    assert setup.client is not None
+    assert setup.client.token_validity == {"access": 300, "id": 3600, "refresh": 2592000}
 
 
 def test_public_jobs_default_to_six_hours_and_the_suggested_price() -> None:
     spec = load_spec([ROOT / "specs" / "birds"], environ={})
-    public = next(j for j in spec.data["jobs"] if j["workforce"] == "public")
-    assert "team" not in public
-    assert public["task_availability"] == 6 * 3600
-    assert public["price_per_task"] == 0.036
+    public = next(j for j in spec.setup.jobs if j.workforce == "public")
+    assert public.team is None
+    assert public.task_availability == 6 * 3600
+    assert public.price_per_task == 0.036
 
 
 def test_csv_rows_merge_into_workers_with_their_locations(tmp_path: Path) -> None:
@@ -131,19 +139,18 @@ def test_csv_rows_merge_into_workers_with_their_locations(tmp_path: Path) -> Non
         },
     )
     spec = load_spec([tmp_path / "a.yaml"], environ={})
-    workers = spec.data["members"]["workers"]
-    assert workers == [
-        {"email": "inline@example.com", "groups": ["g1"], "enabled": True, "attributes": {}},
-        {
-            "email": "a@example.com",
-            "phone": "+14155550100",
-            "groups": ["g1", "g2"],
-            "enabled": True,
-            "attributes": {"given_name": "Ann", "custom:site": "Oslo"},
-        },
-        {"email": "b@example.com", "groups": [], "enabled": False, "attributes": {}},
-    ]
-    assert spec.data["members"]["csv"] == str((tmp_path / "people.csv").resolve())
+    from gtops.kinds.user import WorkerSpec
+
+    members = spec.setup.members
+    assert members is not None
+    assert members.workers == (
+        WorkerSpec("inline@example.com", ("g1",)),
+        WorkerSpec(
+            "a@example.com", ("g1", "g2"), True, "+14155550100", {"given_name": "Ann", "custom:site": "Oslo"}
+        ),
+        WorkerSpec("b@example.com", (), False),
+    )
+    assert members.csv == (str((tmp_path / "people.csv").resolve()),)
     assert spec.locate(("members", "workers", 2)) == (str(tmp_path / "people.csv"), 3, 1)
     assert spec.locate(("members", "workers", 0, "groups", 0)) == (str(tmp_path / "a.yaml"), 8, 16)
     assert (tmp_path / "people.csv").resolve() in spec.files
@@ -159,7 +166,7 @@ def test_files_digest_and_locate_across_merged_files(tmp_path: Path) -> None:
         },
     )
     spec = load_spec([tmp_path], environ={})
-    assert [g["name"] for g in spec.data["groups"]] == ["g1", "g2", "g3"]
+    assert [g.name for g in spec.setup.groups] == ["g1", "g2", "g3"]
     assert spec.files == [tmp_path.resolve() / "1-setup.yaml", tmp_path.resolve() / "2-teams.yaml"]
     assert spec.locate(("groups", 2)) == (str(tmp_path / "2-teams.yaml"), 2, 5)
     assert spec.locate(("teams", 0, "groups", 1)) == (str(tmp_path / "2-teams.yaml"), 5, 18)
@@ -177,14 +184,15 @@ def test_files_digest_and_locate_across_merged_files(tmp_path: Path) -> None:
 def test_yaml_anchors_and_x_keys(tmp_path: Path) -> None:
     spec = load_spec([ROOT / "specs" / "birds"], environ={})
     assert not any(k.startswith("x-") for k in spec.data)
-    private = [j for j in spec.data["jobs"] if j["workforce"] == "private"]
-    assert {j["team"] for j in private} == {"birders"}
-    assert all(j["max_concurrent_tasks"] == 200 for j in private)
+    private = [j for j in spec.setup.jobs if j.workforce == "private"]
+    assert {j.team for j in private} == {"birders"}
+    assert all(j.max_concurrent_tasks == 200 for j in private)
 
 
 def test_mfa_off_survives_yaml_booleans(tmp_path: Path) -> None:
     write(tmp_path, {"a.yaml": "name: m\npool:\n  name: p\n  mfa: off\n"})
-    assert load_spec([tmp_path], environ={}).data["pool"]["mfa"] == "off"
+    pool = load_spec([tmp_path], environ={}).setup.pool
+    assert pool is not None and pool.mfa == "off"
 
 
 def test_spec_error_lists_every_problem_sorted(tmp_path: Path) -> None:

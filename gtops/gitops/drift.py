@@ -56,7 +56,7 @@ def drift_plan(planned) -> Plan:
     plan = planned.plan
     present = {c.address for c in plan.actionable}
     extra: list[Change] = []
-    for worker in planned.live.ids.get("unmanaged_workers") or []:
+    for worker in planned.live.ids.unmanaged_workers:
         change = _worker_change(worker)
         if change.address not in present:
             extra.append(change)

@@ -26,9 +26,13 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gtops.setup import Setup
 
 GROUPS = ("g1", "g2", "g3")
 LATENCY_MS = 50
@@ -43,25 +47,30 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def spec(n: int, pool: str = "BenchPool") -> dict[str, Any]:
-    workers = [
-        {
-            "email": f"worker{i:05d}@example.com",
-            "groups": [GROUPS[i % len(GROUPS)]],
-            "enabled": True,
-            "attributes": {"given_name": f"Worker {i}"},
-        }
+def spec(n: int, pool: str = "BenchPool") -> Setup:
+    from gtops.kinds.user import MembersSpec, WorkerSpec
+    from gtops.kinds.user_group import GroupSpec
+    from gtops.kinds.user_pool import PoolSpec
+    from gtops.setup import Prune, Safety, Setup
+
+    workers = tuple(
+        WorkerSpec(
+            email=f"worker{i:05d}@example.com",
+            groups=(GROUPS[i % len(GROUPS)],),
+            enabled=True,
+            attributes={"given_name": f"Worker {i}"},
+        )
         for i in range(n)
-    ]
-    return {
-        "name": "bench",
-        "region": REGION,
-        "pool": {"name": pool, "sign_in": "email", "case_sensitive": False},
-        "groups": [{"name": g} for g in GROUPS],
-        "members": {"invitation": "email", "workers": workers},
-        "prune": {"members": False},
-        "safety": {"max_worker_change": 0.3, "min_workers": 10},
-    }
+    )
+    return Setup(
+        name="bench",
+        region=REGION,
+        pool=PoolSpec(name=pool, sign_in="email", case_sensitive=False),
+        groups=tuple(GroupSpec(g) for g in GROUPS),
+        members=MembersSpec(invitation="email", workers=workers),
+        prune=Prune(members=False),
+        safety=Safety(max_worker_change=0.3, min_workers=10),
+    )
 
 
 def connect(endpoint: str):
@@ -79,23 +88,24 @@ def plan_floor(n: int) -> dict[str, float]:
     return {"calls": calls, "seconds": seconds}
 
 
-def gtops_apply(endpoint: str, n: int) -> tuple[dict[str, Any], dict]:
+def gtops_apply(endpoint: str, n: int) -> tuple[dict[str, Any], Setup]:
     """Create the stack (pool and groups), then time the members write phase for N new workers."""
     from gtops.apply.context import ApplyContext
     from gtops.engine import apply, compute
+    from gtops.kinds.user import MembersSpec
     from gtops.members.apply import apply_members
 
-    data = spec(n)
-    empty = dict(data, members={"invitation": "email", "workers": []})
-    stack = compute(SimpleNamespace(data=empty), connect(endpoint))
+    setup = spec(n)
+    empty = replace(setup, members=MembersSpec(invitation="email"))
+    stack = compute(SimpleNamespace(setup=empty), connect(endpoint))
     report = apply(stack)
     assert report.ok, report.summary()
 
     aws = connect(endpoint)
-    planned = compute(SimpleNamespace(data=data), aws)
+    planned = compute(SimpleNamespace(setup=setup), aws)
     changes = [c for c in planned.plan.actionable if c.address.kind == "cognito_user"]
     assert len(changes) == n, f"expected {n} invitations, planned {len(changes)}"
-    ctx = ApplyContext(aws, data, planned.live, log=lambda m: say(f"    {m}"))
+    ctx = ApplyContext(aws, setup, planned.live, log=lambda m: say(f"    {m}"))
     started = time.monotonic()
     result = apply_members(ctx, changes)
     wall = time.monotonic() - started
@@ -109,35 +119,34 @@ def gtops_apply(endpoint: str, n: int) -> tuple[dict[str, Any], dict]:
         "workers_per_s": round(n / wall, 2),
         "floor_s": floor,
         "share_of_quota_rate": round(floor / wall, 3),
-    }, data
+    }, setup
 
 
-def gtops_plan(endpoint: str, data: dict, runs: int = 3) -> dict[str, Any]:
+def gtops_plan(endpoint: str, setup: Setup, runs: int = 3) -> dict[str, Any]:
     """The members read, `runs` times (each with fresh clients and no cache); the median is the figure."""
     times, calls = [], 0
     for _ in range(runs):
-        once = gtops_plan_once(endpoint, data)
+        once = gtops_plan_once(endpoint, setup)
         times.append(once["wall_s"])
         calls = once["calls"]
     return {"calls": calls, "wall_s": sorted(times)[len(times) // 2], "runs_s": times}
 
 
-def gtops_plan_once(endpoint: str, data: dict) -> dict[str, Any]:
-    from gtops.desired import build
+def gtops_plan_once(endpoint: str, setup: Setup) -> dict[str, Any]:
     from gtops.live import read_live
     from gtops.members.plan import plan_members
 
     aws = connect(endpoint)
-    live = read_live(aws, data, build(data))
+    live = read_live(aws, setup)
     before = aws.stats.total
     started = time.monotonic()
-    changes, _ = plan_members(aws, data, live)
+    changes, _ = plan_members(aws, setup, live)
     wall = time.monotonic() - started
     assert not changes, f"the pool should match the roster; {len(changes)} changes planned"
     return {"calls": aws.stats.total - before, "wall_s": round(wall, 3)}
 
 
-def baseline_plan(endpoint: str, data: dict) -> dict[str, Any]:
+def baseline_plan(endpoint: str, setup: Setup) -> dict[str, Any]:
     """Per-worker refresh: AdminGetUser + AdminListGroupsForUser for every worker, 10 at a time."""
     import boto3
     from botocore.config import Config
@@ -153,7 +162,8 @@ def baseline_plan(endpoint: str, data: dict) -> dict[str, Any]:
     pool_id = next(
         p["Id"] for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == "BenchPool"
     )
-    emails = [w["email"] for w in data["members"]["workers"]]
+    assert setup.members is not None
+    emails = [w.email for w in setup.members.workers]
     limiter = RateLimiter()  # the published quotas: the baseline is never throttled
     calls = 0
     lock = threading.Lock()
@@ -230,11 +240,11 @@ def run_size(port: int, n: int, sample: int, fresh: bool) -> dict[str, Any]:
     launcher.call(port, "/_gtops/reset", {})
     launcher.call(port, "/_gtops/config", {"latency_ms": LATENCY_MS, "quotas": True, "fault_rate": 0.0})
     say(f"N={n}: gtops apply of {n} new workers ...")
-    apply_result, data = gtops_apply(endpoint, n)
+    apply_result, setup = gtops_apply(endpoint, n)
     say(f"N={n}: gtops plan read ...")
-    plan_result = gtops_plan(endpoint, data)
+    plan_result = gtops_plan(endpoint, setup)
     say(f"N={n}: per-worker refresh baseline ({2 * n} calls) ...")
-    base_plan = baseline_plan(endpoint, data)
+    base_plan = baseline_plan(endpoint, setup)
     say(f"N={n}: sequential boto3 loop ({min(n, sample)} workers) ...")
     base_apply = sequential_apply(endpoint, n, sample)
     throttled = launcher.call(port, "/_gtops/stats").get("throttled", 0)

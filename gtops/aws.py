@@ -82,18 +82,27 @@ class Aws:
             _ = self.account
         with self._lock:
             if key not in self._clients:
-                from botocore.config import Config
-
-                config = Config(
-                    retries={"mode": "standard", "total_max_attempts": 7 if retry else 1},
-                    connect_timeout=10,
-                    read_timeout=60,
-                    max_pool_connections=32,
-                )
-                client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
-                self.watch(client)
-                self._clients[key] = client
+                self._clients[key] = self._build(service, attempts=7 if retry else 1, pool_size=32)
             return self._clients[key]
+
+    def dedicated(self, service: str, threads: int):
+        """A client of its own for a batch that paces and retries its calls itself (gtops.members): botocore's
+        retries off, so each retry goes through the caller's quota limiter, and one connection per thread.
+        Not shared; counted in `stats` (and logged with -v) like every other client."""
+        return self._build(service, attempts=1, pool_size=max(1, threads))
+
+    def _build(self, service: str, attempts: int, pool_size: int):
+        from botocore.config import Config
+
+        config = Config(
+            retries={"mode": "standard", "total_max_attempts": attempts},
+            connect_timeout=10,
+            read_timeout=60,
+            max_pool_connections=pool_size,
+        )
+        client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+        self.watch(client)
+        return client
 
     def watch(self, client) -> None:
         """Count every call (for --stats) and, with -v, log each one to stderr: the operation, its HTTP

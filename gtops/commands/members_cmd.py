@@ -56,7 +56,7 @@ def resend(
 
     spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
-        result = resend_invitations(aws, spec.data, only=email, dry_run=dry_run)
+        result = resend_invitations(aws, spec.setup, only=email, dry_run=dry_run)
     for note in result.notes:
         stderr(f"note: {note}")
     for address in result.sent:
@@ -90,8 +90,9 @@ def list_workers(
     check_format(fmt, ("text", "json"))
     spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
-        roster = live_roster(aws, spec.data)
-    in_spec = {w["email"].strip().lower() for w in (spec.data.get("members") or {}).get("workers") or []}
+        roster = live_roster(aws, spec.setup)
+    members = spec.setup.members
+    in_spec = {w.key for w in members.workers} if members is not None else set()
     rows = [
         {
             "email": u.email,

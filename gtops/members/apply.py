@@ -4,9 +4,9 @@ removals and notification subscriptions.
 Each worker's calls run in order on one thread (a group add needs the user to exist); workers run in
 parallel. Every call first takes a token from its quota category's bucket, so the whole run stays at the
 quota rather than above it. Retries are gtops's own (the client has botocore's retries off), so every retry
-also takes a token: throttling, 5xx and dropped connections are retried with capped, jittered backoff, a
-bounded number of times. Nothing is rolled back; the result names each worker done or failed, with why,
-and a re-run plans only what is left.
+also takes a token: what gtops.aws calls transient (throttling, 5xx, dropped connections) is retried with
+capped, jittered backoff, a bounded number of times. Nothing is rolled back; the result names each worker
+done or failed, with why, and a re-run plans only what is left.
 """
 
 from __future__ import annotations
@@ -18,36 +18,22 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gtops.aws import error_code, error_message
+from gtops.aws import THROTTLING, error_code, error_message, is_transient
 from gtops.members.progress import Progress
 from gtops.members.ratelimit import RateLimiter, quotas_for
-from gtops.members.roster import PENDING
+from gtops.members.roster import PENDING, managed_groups
 from gtops.model import Address
 from gtops.plan import Action, Change
+
+if TYPE_CHECKING:
+    from gtops.apply.context import ApplyContext
 
 THREADS = 32
 ATTEMPTS = 10
 BACKOFF_BASE = 0.2
 BACKOFF_CAP = 10.0
-RETRYABLE_CODES = frozenset(
-    {
-        "TooManyRequestsException",
-        "ThrottlingException",
-        "Throttling",
-        "ThrottledException",
-        "RequestLimitExceeded",
-        "InternalErrorException",
-        "InternalError",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "RequestTimeout",
-    }
-)
-THROTTLE_CODES = frozenset(
-    {"TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException"}
-)
 PHASE = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete"}
 
 
@@ -69,41 +55,8 @@ class CallFailed(Exception):
         self.code = error_code(err) if err is not None else ""
 
 
-def dedicated_client(aws, service: str, pool: int):
-    """A client with botocore's retries off (ours take limiter tokens), counted in aws.stats like the rest."""
-    from botocore.config import Config
-
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": 1},
-        connect_timeout=10,
-        read_timeout=60,
-        max_pool_connections=pool,
-    )
-    client = aws.session.client(service, endpoint_url=aws.endpoint_url, config=config)
-    aws.watch(client)
-    return client
-
-
 def _snake(operation: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
-
-
-def retryable(err: Exception) -> bool:
-    from botocore import exceptions as bx
-    from botocore.parsers import ResponseParserError
-
-    if isinstance(err, bx.ClientError):
-        status = (getattr(err, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return error_code(err) in RETRYABLE_CODES or status >= 500
-    return isinstance(
-        err,
-        bx.EndpointConnectionError
-        | bx.ConnectionClosedError
-        | bx.ReadTimeoutError
-        | bx.ConnectTimeoutError
-        | ResponseParserError
-        | ConnectionError,
-    )
 
 
 class Caller:
@@ -136,12 +89,12 @@ class Caller:
             try:
                 return method(**params)
             except Exception as err:
-                if not retryable(err):
+                if not is_transient(err):
                     detail = f"{error_code(err)}: {error_message(err)}" if error_code(err) else str(err)
                     raise CallFailed(operation, detail, err) from err
                 with self._lock:
                     self.retries += 1
-                    self.throttled += error_code(err) in THROTTLE_CODES
+                    self.throttled += error_code(err) in THROTTLING
                 if attempt == self.attempts:
                     what = error_code(err) or type(err).__name__
                     raise CallFailed(operation, f"{what} on all {self.attempts} attempts", err) from err
@@ -165,15 +118,16 @@ def user_attributes(record: dict, names: list[str] | None = None) -> list[dict[s
 class WorkerWriter:
     """The calls for one change, in an order that keeps each worker valid at every step."""
 
-    def __init__(self, call: Caller, ctx, sign_in: str):
+    def __init__(self, call: Caller, ctx: ApplyContext):
+        setup = ctx.setup
         self.call = call
-        self.pool_id = ctx.ids.get("pool_id")
-        self.topic_arn = ctx.ids.get("topic_arn")
-        self.usernames: dict[str, str] = ctx.ids.get("worker_usernames") or {}
-        self.subscriptions: dict[str, str] = ctx.ids.get("worker_subscriptions") or {}
-        self.suppress = ((ctx.data.get("members") or {}).get("invitation") or "email") == "suppress"
-        self.sign_in = sign_in
-        self.managed = {g["name"] for g in ctx.data.get("groups") or []}
+        self.pool_id = ctx.ids.pool_id
+        self.topic_arn = ctx.ids.topic_arn
+        self.usernames: dict[str, str] = ctx.ids.worker_usernames
+        self.subscriptions: dict[str, str] = ctx.ids.worker_subscriptions
+        self.suppress = setup.members is not None and setup.members.invitation == "suppress"
+        self.sign_in = setup.pool.sign_in if setup.pool is not None else "email"
+        self.managed = set(managed_groups(setup))
 
     def run(self, change: Change) -> None:
         if not self.pool_id:
@@ -314,7 +268,7 @@ class WorkerWriter:
 
 
 def apply_members(
-    ctx, changes: list[Change], threads: int = THREADS, attempts: int = ATTEMPTS
+    ctx: ApplyContext, changes: list[Change], threads: int = THREADS, attempts: int = ATTEMPTS
 ) -> MembersResult:
     """Run every worker change; returns which workers were done and which failed (with the reason)."""
     result = MembersResult()
@@ -322,14 +276,13 @@ def apply_members(
     if not work:
         return result
     started = time.monotonic()
-    limiter = RateLimiter(quotas_for(ctx.data))
+    limiter = RateLimiter(quotas_for(ctx.setup))
     threads = max(1, min(threads, len(work)))
-    clients = {"cognito-idp": dedicated_client(ctx.aws, "cognito-idp", threads)}
+    clients = {"cognito-idp": ctx.aws.dedicated("cognito-idp", threads)}
     if any("notified" in (c.after or c.before or {}) for c in work):
-        clients["sns"] = dedicated_client(ctx.aws, "sns", threads)
+        clients["sns"] = ctx.aws.dedicated("sns", threads)
     caller = Caller(clients, limiter, attempts=attempts)
-    sign_in = (ctx.data.get("pool") or {}).get("sign_in", "email")
-    writer = WorkerWriter(caller, ctx, sign_in)
+    writer = WorkerWriter(caller, ctx)
     counts = Counter(PHASE[c.action] for c in work)
     ctx.say(
         f"cognito_user: writing {len(work)} workers ({counts['create']} to invite, {counts['update']} to "

@@ -4,7 +4,7 @@ Cognito throttles per account and region by category (UserCreation 50/s, UserUpd
 category gets a GCRA token bucket with a small burst: callers reserve a slot under a lock and sleep
 outside it, so many threads share one steady rate. Override the rates with
 GTOPS_COGNITO_QUOTAS="UserCreation=50,UserUpdate=25" (after a quota increase, or to leave room for other
-tools on the account) or with the spec key `members.quotas` once the schema has it.
+tools on the account) or with the spec key `members.quotas`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from gtops.errors import GtopsError
+
+if TYPE_CHECKING:
+    from gtops.setup import Setup
 
 ENV = "GTOPS_COGNITO_QUOTAS"
 
@@ -74,10 +78,11 @@ def parse_quotas(text: str, source: str = ENV) -> dict[str, float]:
     return out
 
 
-def quotas_for(data: dict | None = None, environ: Mapping[str, str] | None = None) -> dict[str, float]:
+def quotas_for(setup: Setup | None = None, environ: Mapping[str, str] | None = None) -> dict[str, float]:
     """Defaults, then the spec's `members.quotas`, then the environment (highest)."""
     quotas = dict(DEFAULT_QUOTAS)
-    spec = ((data or {}).get("members") or {}).get("quotas") or {}
+    members = setup.members if setup is not None else None
+    spec = members.quotas if members is not None else {}
     for name, rate in spec.items():
         quotas.update(parse_quotas(f"{name}={rate}", "members.quotas"))
     env = (os.environ if environ is None else environ).get(ENV, "")

@@ -11,11 +11,16 @@ chain waits on the other. Both are paced by a shared UserList bucket all the sam
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.members.ratelimit import RateLimiter, quotas_for
 from gtops.members.roster import SYSTEM_ATTRIBUTES, LiveRoster, LiveWorker, managed_groups, notified_groups
 from gtops.model import Address
+
+if TYPE_CHECKING:
+    from gtops.kinds.base import AwsHandle
+    from gtops.live import LiveState
+    from gtops.setup import Setup
 
 PAGE = 60  # the largest page ListUsers and ListUsersInGroup accept
 
@@ -35,7 +40,7 @@ def worker_from(user: dict[str, Any]) -> LiveWorker:
 
 
 def list_users(
-    aws, pool_id: str, filter_expr: str | None = None, limiter: RateLimiter | None = None
+    aws: AwsHandle, pool_id: str, filter_expr: str | None = None, limiter: RateLimiter | None = None
 ) -> list[LiveWorker]:
     idp = aws.client("cognito-idp")
     kwargs: dict[str, Any] = {"UserPoolId": pool_id, "Limit": PAGE}
@@ -54,7 +59,7 @@ def list_users(
         kwargs["PaginationToken"] = token
 
 
-def group_members(aws, pool_id: str, group: str, limiter: RateLimiter | None = None) -> list[str]:
+def group_members(aws: AwsHandle, pool_id: str, group: str, limiter: RateLimiter | None = None) -> list[str]:
     idp = aws.client("cognito-idp")
     kwargs: dict[str, Any] = {"UserPoolId": pool_id, "GroupName": group, "Limit": PAGE}
     names: list[str] = []
@@ -69,7 +74,7 @@ def group_members(aws, pool_id: str, group: str, limiter: RateLimiter | None = N
         kwargs["NextToken"] = token
 
 
-def email_subscriptions(aws, topic_arn: str) -> dict[str, str]:
+def email_subscriptions(aws: AwsHandle, topic_arn: str) -> dict[str, str]:
     """lower-cased e-mail -> subscription ARN of the topic's e-mail subscriptions."""
     sns = aws.client("sns")
     out: dict[str, str] = {}
@@ -88,21 +93,19 @@ def email_subscriptions(aws, topic_arn: str) -> dict[str, str]:
         kwargs["NextToken"] = token
 
 
-def topic_exists(data: dict, live) -> bool:
-    from gtops.desired import topic_name
-
-    name = topic_name(data)
-    return bool(name) and live.get(Address("sns_topic", name)) is not None
+def topic_exists(setup: Setup, live: LiveState) -> bool:
+    topic = setup.topic
+    return topic is not None and live.get(Address("sns_topic", topic.name)) is not None
 
 
-def read_roster(aws, data: dict, live) -> LiveRoster:
+def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
     """The pool's users with their managed groups and subscriptions; empty when the pool does not exist."""
     roster = LiveRoster()
-    pool_id = live.ids.get("pool_id")
+    pool_id = live.ids.pool_id
     if not pool_id:
         return roster
-    limiter = RateLimiter({"UserList": quotas_for(data)["UserList"]})
-    groups = [g for g in managed_groups(data) if live.get(Address("cognito_user_group", g)) is not None]
+    limiter = RateLimiter({"UserList": quotas_for(setup)["UserList"]})
+    groups = [g for g in managed_groups(setup) if live.get(Address("cognito_user_group", g)) is not None]
     # (groups the apply will create have nobody in them yet)
 
     def all_groups() -> dict[str, list[str]]:
@@ -118,8 +121,9 @@ def read_roster(aws, data: dict, live) -> LiveRoster:
                 user = by_username.get(name)
                 if user is not None:  # a user created between the two reads shows up next time
                     user.groups.add(group)
-    if notified_groups(data) is not None and topic_exists(data, live) and live.ids.get("topic_arn"):
-        roster.subscriptions = email_subscriptions(aws, live.ids["topic_arn"])
+    topic_arn = live.ids.topic_arn
+    if notified_groups(setup) is not None and topic_exists(setup, live) and topic_arn:
+        roster.subscriptions = email_subscriptions(aws, topic_arn)
         for user in roster.users:
             user.subscribed = user.key in roster.subscriptions
     return roster

@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gtops.errors import GtopsError
-from gtops.members.apply import Caller, CallFailed, dedicated_client
+from gtops.members.apply import Caller, CallFailed
 from gtops.members.ratelimit import RateLimiter, quotas_for
 from gtops.members.read import list_users, read_roster
 from gtops.members.roster import LiveRoster, LiveWorker
+
+if TYPE_CHECKING:
+    from gtops.kinds.base import AwsHandle
+    from gtops.setup import Setup
 
 AWAITING = "FORCE_CHANGE_PASSWORD"
 
@@ -27,34 +32,34 @@ class ResendResult:
     notes: list[str] = field(default_factory=list)
 
 
-def pool_id_for(aws, data: dict) -> str:
-    from gtops.live.cognito import find_pool_id
+def pool_id_for(aws: AwsHandle, setup: Setup) -> str:
+    from gtops.kinds.cognito import find_pool_id
 
-    pool = data.get("pool") or {}
-    if not pool:
+    pool = setup.pool
+    if pool is None:
         raise GtopsError("the spec has no `pool`, so it has no workers to invite")
-    pool_id = find_pool_id(aws, pool["name"], pool.get("id"))
+    pool_id = find_pool_id(aws, pool.name, pool.id)
     if pool_id is None:
-        name = pool["name"]
+        name = pool.name
         raise GtopsError(f"user pool {name!r} does not exist in {aws.region} yet; run `gtops apply` first")
     return pool_id
 
 
 def resend_invitations(
-    aws,
-    data: dict,
+    aws: AwsHandle,
+    setup: Setup,
     only: list[str] | None = None,
     dry_run: bool = False,
     say: Callable[[str], None] | None = None,
 ) -> ResendResult:
     """Invite again every roster worker (or those in `only`) still in FORCE_CHANGE_PASSWORD."""
     result = ResendResult()
-    roster = {w["email"].strip().lower(): w for w in (data.get("members") or {}).get("workers") or []}
+    roster = {w.key: w for w in (setup.members.workers if setup.members is not None else ())}
     wanted = [e.strip().lower() for e in only or []]
     for email in wanted:
         if email not in roster:
             result.notes.append(f"{email}: not in the roster, so no invitation is sent")
-    pool_id = pool_id_for(aws, data)
+    pool_id = pool_id_for(aws, setup)
     # One filtered listing: only users who never signed in come back.
     waiting = list_users(aws, pool_id, f'cognito:user_status = "{AWAITING}"')
     by_email: dict[str, LiveWorker] = {}
@@ -75,9 +80,9 @@ def resend_invitations(
     if dry_run or not targets:
         result.sent = [u.email or u.username for u in targets]
         return result
-    limiter = RateLimiter(quotas_for(data))
+    limiter = RateLimiter(quotas_for(setup))
     threads = min(16, len(targets))
-    caller = Caller({"cognito-idp": dedicated_client(aws, "cognito-idp", threads)}, limiter)
+    caller = Caller({"cognito-idp": aws.dedicated("cognito-idp", threads)}, limiter)
 
     def one(user: LiveWorker) -> tuple[LiveWorker, str | None]:
         try:
@@ -102,19 +107,17 @@ def resend_invitations(
     return result
 
 
-def live_roster(aws, data: dict) -> LiveRoster:
+def live_roster(aws: AwsHandle, setup: Setup) -> LiveRoster:
     """The pool's users with managed groups and subscriptions, read the same way `plan` reads them."""
-    from gtops.desired import topic_name
+    from gtops.kinds import sns_topic, user_group, user_pool
     from gtops.live import LiveState
-    from gtops.live import cognito as live_cognito
-    from gtops.live import sns as live_sns
 
-    if not data.get("pool"):
+    if setup.pool is None:
         raise GtopsError("the spec has no `pool`, so it has no workers to list")
     state = LiveState()
-    if topic_name(data):
-        live_sns.read_topic(aws, data, state)
-    live_cognito.read_pool_stack(aws, data, state)
-    if not state.ids.get("pool_id"):
-        raise GtopsError(f"user pool {data['pool']['name']!r} does not exist in {aws.region} yet")
-    return read_roster(aws, data, state)
+    # Only what the roster reader looks at: the topic, the pool and its groups (in that order, as plan does).
+    for read in (sns_topic.read, user_pool.read, user_group.read):
+        read(aws, setup, state)
+    if not state.ids.pool_id:
+        raise GtopsError(f"user pool {setup.pool.name!r} does not exist in {aws.region} yet")
+    return read_roster(aws, setup, state)

@@ -9,17 +9,19 @@ they are reported once, as one warning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.model import Address
 from gtops.plan import Action, Change, FieldChange
+
+if TYPE_CHECKING:
+    from gtops.kinds.user import WorkerSpec
+    from gtops.setup import Safety, Setup
 
 KIND = "cognito_user"
 PRUNE_REASON = "not in the roster, and prune.members is on"
 # Attributes Cognito manages itself or that have their own spec field: never diffed as `attributes`.
 SYSTEM_ATTRIBUTES = frozenset({"sub", "email", "email_verified", "phone_number", "phone_number_verified"})
-DEFAULT_MAX_SHARE = 0.3
-DEFAULT_MIN_WORKERS = 10
 PENDING = "PendingConfirmation"
 LISTED = 10  # e-mails named in a warning before "and N more"
 
@@ -74,30 +76,30 @@ class RosterDiff:
     unmanaged: list[LiveWorker]
 
 
-def managed_groups(data: dict) -> list[str]:
-    return [g["name"] for g in data.get("groups") or []]
+def managed_groups(setup: Setup) -> list[str]:
+    return [g.name for g in setup.groups]
 
 
-def notified_groups(data: dict) -> set[str] | None:
+def notified_groups(setup: Setup) -> set[str] | None:
     """Groups whose members get team notifications; None when the spec has no notified team."""
-    if not (data.get("notifications") or {}):
+    if setup.topic is None:
         return None
-    teams = [t for t in data.get("teams") or [] if t.get("notifications")]
+    teams = [t for t in setup.teams if t.notifications]
     if not teams:
         return None
-    return {g for t in teams for g in t.get("groups") or []}
+    return {g for t in teams for g in t.groups}
 
 
-def desired_record(worker: dict, managed: set[str], notified: set[str] | None) -> dict[str, Any]:
-    groups = sorted(set(worker.get("groups") or []) & managed)
-    enabled = bool(worker.get("enabled", True))
-    record: dict[str, Any] = {"email": worker["email"]}
-    if worker.get("phone"):
-        record["phone"] = worker["phone"]
+def desired_record(worker: WorkerSpec, managed: set[str], notified: set[str] | None) -> dict[str, Any]:
+    groups = sorted(set(worker.groups) & managed)
+    enabled = worker.enabled
+    record: dict[str, Any] = {"email": worker.email}
+    if worker.phone:
+        record["phone"] = worker.phone
     record["groups"] = groups
     record["enabled"] = enabled
-    if worker.get("attributes"):
-        record["attributes"] = {str(k): str(v) for k, v in sorted(worker["attributes"].items())}
+    if worker.attributes:
+        record["attributes"] = {str(k): str(v) for k, v in sorted(worker.attributes.items())}
     if notified is not None:
         # A disabled worker cannot take tasks, so it is not told about them either.
         record["notified"] = enabled and bool(notified & set(groups))
@@ -142,18 +144,18 @@ def _listing(labels: list[str]) -> str:
     return shown + (f", and {more} more" if more > 0 else "")
 
 
-def diff_roster(data: dict, live: LiveRoster) -> RosterDiff:
-    members = data.get("members") or {}
-    managed = set(managed_groups(data))
-    notified = notified_groups(data)
-    prune = bool((data.get("prune") or {}).get("members"))
+def diff_roster(setup: Setup, live: LiveRoster) -> RosterDiff:
+    workers = setup.members.workers if setup.members is not None else ()
+    managed = set(managed_groups(setup))
+    notified = notified_groups(setup)
+    prune = setup.prune.members
     by_email = live.by_email
 
     changes: list[Change] = []
     pending: list[str] = []
     wanted: set[str] = set()
-    for worker in members.get("workers") or []:
-        key = worker["email"].strip().lower()
+    for worker in workers:
+        key = worker.key
         wanted.add(key)
         after = desired_record(worker, managed, notified)
         user = by_email.get(key)
@@ -200,7 +202,7 @@ def diff_roster(data: dict, live: LiveRoster) -> RosterDiff:
             f"{len(pending)} notification subscriptions await confirmation and cannot be removed until "
             f"confirmed or expired (AWS drops them after 3 days): {_listing(sorted(pending))}"
         )
-    apply_safety(changes, len(live.users), data.get("safety") or {})
+    apply_safety(changes, len(live.users), setup.safety)
     return RosterDiff(changes, warnings, unmanaged)
 
 
@@ -213,10 +215,10 @@ def is_risky(change: Change) -> bool:
     )
 
 
-def apply_safety(changes: list[Change], existing: int, safety: dict) -> str | None:
+def apply_safety(changes: list[Change], existing: int, safety: Safety) -> str | None:
     """octoDNS-style brake: too large a share of removals and disables needs --force. Returns the reason."""
-    share = float(safety.get("max_worker_change", DEFAULT_MAX_SHARE))
-    minimum = int(safety.get("min_workers", DEFAULT_MIN_WORKERS))
+    share = float(safety.max_worker_change)
+    minimum = int(safety.min_workers)
     risky = [c for c in changes if is_risky(c)]
     if not risky or existing < minimum or existing == 0:
         return None

@@ -13,10 +13,17 @@ def aws():
     return Aws(Settings(), "us-east-1")
 
 
+def setup(data: dict):
+    """The typed setup of a spec written as data (what gtops.spec.load_spec gives as `spec.setup`)."""
+    from gtops.setup import Setup
+
+    return Setup.from_data(data)
+
+
 def plan(data: dict, client=None):
     from gtops.engine import compute
 
-    return compute(SimpleNamespace(data=data), client or aws())
+    return compute(SimpleNamespace(setup=setup(data)), client or aws())
 
 
 def apply(data: dict, log=None):

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from gtops.members.apply import Caller, CallFailed
 from gtops.members.progress import Progress
 from gtops.members.ratelimit import Bucket, QuotaConfigError, RateLimiter, quotas_for
+from gtops.setup import Setup
 
 
 class FakeClock:
@@ -65,19 +66,19 @@ def test_limiter_holds_many_threads_to_the_quota_in_real_time():
 
 
 def test_quotas_come_from_defaults_spec_then_environment():
-    assert quotas_for({}, {})["UserCreation"] == 50
-    assert quotas_for({}, {})["UserUpdate"] == 25
-    data = {"members": {"quotas": {"UserCreation": 80}}}
-    assert quotas_for(data, {})["UserCreation"] == 80
+    assert quotas_for(None, {})["UserCreation"] == 50
+    assert quotas_for(None, {})["UserUpdate"] == 25
+    setup = Setup.from_data({"members": {"quotas": {"UserCreation": 80}}})
+    assert quotas_for(setup, {})["UserCreation"] == 80
     env = {"GTOPS_COGNITO_QUOTAS": "UserCreation=120, UserUpdate=20"}
-    got = quotas_for(data, env)
+    got = quotas_for(setup, env)
     assert (got["UserCreation"], got["UserUpdate"]) == (120, 20)
 
 
 @pytest.mark.parametrize("text", ["UserCreation", "Bogus=3", "UserUpdate=fast", "UserUpdate=0"])
 def test_bad_quota_settings_say_what_is_wrong(text):
     with pytest.raises(QuotaConfigError, match="GTOPS_COGNITO_QUOTAS"):
-        quotas_for({}, {"GTOPS_COGNITO_QUOTAS": text})
+        quotas_for(None, {"GTOPS_COGNITO_QUOTAS": text})
 
 
 def test_floor_is_decided_by_the_slowest_category():

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from members_helpers import apply, idp, pool_id, stack, users, worker
+from members_helpers import apply, idp, pool_id, setup, stack, users, worker
 
 from gtops.cli import main
 from gtops.members.resend import resend_invitations
@@ -51,7 +51,7 @@ def test_resend_reaches_only_workers_who_never_signed_in_and_creates_no_one(sand
     before = sent_invitations(pool_id())
     count = len(users())
 
-    result = resend_invitations(aws(), data)
+    result = resend_invitations(aws(), setup(data))
     assert sorted(result.sent) == ["Ben@Example.com", "ann@example.com"]  # cat signed in, dan is disabled
     assert result.failed == []
     assert any("dan@example.com" in n and "disabled" in n for n in result.notes)

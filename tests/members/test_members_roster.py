@@ -6,9 +6,10 @@ import pytest
 
 from gtops.members.roster import LiveRoster, LiveWorker, diff_roster
 from gtops.plan import Action
+from gtops.setup import Setup
 
 
-def spec(workers: list[dict], prune: bool = False, safety: dict | None = None, **extra) -> dict:
+def spec(workers: list[dict], prune: bool = False, safety: dict | None = None, **extra) -> Setup:
     data = {
         "pool": {"name": "LabelUserPool", "sign_in": "email"},
         "groups": [{"name": "g1"}, {"name": "g2"}, {"name": "g3"}],
@@ -17,7 +18,7 @@ def spec(workers: list[dict], prune: bool = False, safety: dict | None = None, *
         "safety": safety or {"max_worker_change": 0.3, "min_workers": 10},
     }
     data.update(extra)
-    return data
+    return Setup.from_data(data)
 
 
 def worker(email: str, groups=("g1",), enabled=True, **kw) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import boto3
-from members_helpers import apply, aws, idp, plan, pool_id, stack, users, worker
+from members_helpers import apply, aws, idp, plan, pool_id, setup, stack, users, worker
 
 from gtops.members.plan import plan_members
 from gtops.plan import Action
@@ -78,12 +78,11 @@ def test_plan_reads_pages_not_people(sandbox):
     assert planned.plan.empty
 
     client = aws()
-    from gtops.desired import build
     from gtops.live import read_live
 
-    live = read_live(client, data, build(data))
+    live = read_live(client, setup(data))
     before = dict(client.stats.calls)
-    changes, warnings = plan_members(client, data, live)
+    changes, warnings = plan_members(client, setup(data), live)
     spent = {
         op: count - before.get(op, 0) for op, count in client.stats.calls.items() if count - before.get(op, 0)
     }
@@ -98,7 +97,7 @@ def test_a_pool_that_does_not_exist_costs_no_calls(sandbox):
     from gtops.live import LiveState
 
     client = aws()
-    changes, _ = plan_members(client, stack(roster(5)), LiveState())
+    changes, _ = plan_members(client, setup(stack(roster(5))), LiveState())
     assert client.stats.total == 0
     assert [c.action for c in changes] == [Action.CREATE] * 5
 

@@ -189,7 +189,7 @@ def _owned(t: Target, arn: str) -> Grant:
 # - list_amazonsns.html: resource type `topic` has aws:ResourceTag/${TagKey}; DeleteTopic is on `topic*`.
 # - list_amazonsagemaker.html: resource types `workforce` and `workteam` have aws:ResourceTag/${TagKey};
 #   DeleteWorkforce and DeleteWorkteam are on them.
-# gtops tags each of these with gtops:setup when it creates or adopts it (desired.ownership_tags).
+# gtops tags each of these with gtops:setup when it creates or adopts it (Setup.ownership_tags).
 def _setup_owned(t: Target, arns: Iterable[str]) -> Grant:
     return Grant(tuple(arns), (("StringEquals", f"aws:ResourceTag/{SETUP_TAG}", (t.setup,)),))
 

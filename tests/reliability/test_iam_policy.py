@@ -239,10 +239,9 @@ def test_every_operation_in_gtops_source_is_in_the_table():
     "spec", [STACK, *sorted(p for p in (REPO / "specs").iterdir() if p.is_dir())], ids=str
 )
 def test_policy_grammar_and_scope_for_every_example(spec: Path):
-    from gtops.desired import setup_name
     from gtops.spec import load_spec
 
-    setup = setup_name(load_spec([spec]).data)
+    setup = load_spec([spec]).setup.name
     for extra in ((), ("--read-only",), ("--destroy",)):
         policy = policy_for(str(spec), *extra, "--permissions-boundary", BOUNDARY)
         for stmt in policy["Statement"]:

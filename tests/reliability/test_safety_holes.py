@@ -121,12 +121,12 @@ def test_destroy_refuses_before_any_delete_when_a_team_outside_the_spec_holds_th
 def test_a_failed_destroy_says_to_run_destroy_again(inproc, tmp_path, monkeypatch):
     spec = _stack_copy(tmp_path)
     _apply(spec)
-    from gtops.apply import steps
+    from gtops.kinds import sns_topic
 
     def broken(ctx, change):
         raise RuntimeError("simulated outage")
 
-    monkeypatch.setitem(steps.STEPS, ("sns_topic", "delete"), broken)
+    monkeypatch.setitem(sns_topic.KIND.steps, "delete", broken)
     run = gtops_inproc("destroy", str(spec), "--auto-approve", "--force")
     assert run.code == 1
     assert "run `gtops destroy` again" in run.out and "gtops apply" not in run.out
@@ -136,14 +136,14 @@ def test_the_lock_names_the_target_not_the_way_it_was_reached(tmp_path, monkeypa
     from types import SimpleNamespace
 
     from gtops.gitops.lock import local_path
+    from gtops.setup import Setup
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    data = {"name": "s"}
+    setup = Setup(name="s")
 
     def via(endpoint):
-        return local_path(
-            SimpleNamespace(region="us-east-1", account="123456789012", endpoint_url=endpoint), data
-        )
+        aws = SimpleNamespace(region="us-east-1", account="123456789012", endpoint_url=endpoint)
+        return local_path(aws, setup)
 
     assert via("http://127.0.0.1:5150") == via("http://localhost:5150/") == via("http://[::1]:5150")
     assert via(None) == via("https://vpce-0abc.api.sagemaker.us-east-1.vpce.amazonaws.com")

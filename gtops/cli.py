@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exceptions
 
 from gtops import __version__
+from gtops.commands._common import with_connection
 from gtops.errors import GtopsError
 from gtops.settings import Settings
 
@@ -38,42 +39,18 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _global(
     ctx: typer.Context,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", metavar="REGION", help="AWS region (default: spec, then AWS config)."),
-    ] = None,
-    profile: Annotated[
-        str | None, typer.Option("--profile", metavar="NAME", help="AWS named profile.")
-    ] = None,
-    endpoint_url: Annotated[
-        str | None,
-        typer.Option("--endpoint-url", metavar="URL", help="Send AWS calls here (also AWS_ENDPOINT_URL)."),
-    ] = None,
-    sandbox: Annotated[bool, typer.Option("--sandbox", help="Use the local sandbox instead of AWS.")] = False,
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")] = 0,
-    no_color: Annotated[bool, typer.Option("--no-color", help="Never colour output.")] = False,
-    allow_outside: Annotated[
-        bool,
-        typer.Option(
-            "--allow-outside", help="Let specs name files outside their folder (trusted specs only)."
-        ),
-    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    conn: Settings = Settings(),
 ) -> None:
-    ctx.obj = Settings(
-        region=region,
-        profile=profile,
-        endpoint_url=endpoint_url,
-        sandbox=sandbox,
-        verbose=verbose,
-        color=not no_color and "NO_COLOR" not in os.environ,
-        allow_outside=allow_outside,
-    )
+    """The connection options work before the command name too (gtops --sandbox plan ...)."""
+    ctx.obj = conn
+
+
+app.callback()(with_connection(_global))
 
 
 # Command modules register themselves on `app`; imported here so `gtops --help` lists them all.

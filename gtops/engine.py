@@ -81,6 +81,23 @@ def check_safety(plan: Plan, force: bool) -> None:
         )
 
 
+def execute(
+    planned: Planned,
+    *,
+    force: bool,
+    approve: Callable[[], None],
+    after: Callable[[ApplyReport], None],
+    log: Callable[[str], None] | None = None,
+) -> ApplyReport:
+    """The one flow apply and destroy share once their plan is shown: the --force check, the user's
+    approval, the steps, then `after` (apply verifies and records the plan; destroy checks what is gone)."""
+    check_safety(planned.plan, force)
+    approve()
+    report = apply(planned, log=log)
+    after(report)
+    return report
+
+
 def apply(planned: Planned, log: Callable[[str], None] | None = None) -> ApplyReport:
     from gtops.apply.context import ApplyContext
     from gtops.apply.runner import run

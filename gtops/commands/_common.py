@@ -193,3 +193,76 @@ def spec_buckets(setup: Setup) -> set[str]:
 
 def stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+StatsOpt = Annotated[
+    bool, typer.Option("--stats", help="Print API calls by operation and wall time to stderr.")
+]
+AutoApproveOpt = Annotated[
+    bool, typer.Option("--auto-approve", "--yes", help="Apply without asking (pipelines).")
+]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Allow destructive or risky changes the plan marks as needing it.")
+]
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        metavar="ADDRESS",
+        help="Only this resource (kind.name, e.g. sagemaker_workteam.test2) and what it needs. Repeatable.",
+    ),
+]
+LockTimeoutOpt = Annotated[
+    str,
+    typer.Option(
+        "--lock-timeout",
+        metavar="DURATION",
+        help="How long to wait for another run's lock: 0s (fail at once), 30s, 5m...",
+    ),
+]
+
+
+def color_for(s: Settings, stream) -> bool:
+    """Colour only on a terminal, and never with --no-color or NO_COLOR."""
+    import os
+
+    return s.color and "NO_COLOR" not in os.environ and stream.isatty()
+
+
+def targets_from(target: list[str] | None):
+    """--target values as addresses, with Terraform's warning that the rest was not considered."""
+    from gtops.gitops.target import parse_targets, warning
+
+    targets = parse_targets(target)
+    if targets:
+        stderr(f"Warning: {warning(targets)}")
+    return targets
+
+
+def confirm(
+    auto_approve: bool, verb: str = "apply", question: str = "Do you want to perform these actions?"
+) -> None:
+    """Terraform's prompt: only 'yes' goes ahead; without a terminal, --auto-approve is required."""
+    from gtops.errors import GtopsError
+
+    if auto_approve:
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise GtopsError(
+            f"refusing to {verb} without a terminal to confirm on; pass --auto-approve to {verb}"
+        )
+    stderr(f"\n{question} Only 'yes' will be accepted.")
+    answer = typer.prompt("  Enter a value", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        raise GtopsError(f"{verb} cancelled")
+
+
+def finish(report, aws, stats: bool, done: str = "Apply complete!") -> None:
+    """The end of apply and destroy: call statistics, the summary, and exit 1 if anything did not run."""
+    from gtops.errors import ApplyFailed
+
+    if stats:
+        stderr(aws.stats.report())
+    print(report.summary().replace("Apply complete!", done))
+    if not report.ok:
+        raise ApplyFailed(f"{len(report.failed)} step(s) failed, {len(report.skipped)} skipped (see above)")

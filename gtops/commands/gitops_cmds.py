@@ -11,25 +11,23 @@ import typer
 
 from gtops.commands._common import (
     DEFAULT,
-    FormatOpt,
-    PathsArg,
-    VarOpt,
-    check_format,
-    endpoint_for,
-    load_and_connect,
-    stderr,
-    with_connection,
-)
-from gtops.commands.plan_cmds import (
     AutoApproveOpt,
     ForceOpt,
+    FormatOpt,
     LockTimeoutOpt,
+    PathsArg,
     StatsOpt,
     TargetOpt,
-    _color,
-    _targets,
+    VarOpt,
+    check_format,
+    color_for,
     confirm,
+    endpoint_for,
     finish,
+    load_and_connect,
+    stderr,
+    targets_from,
+    with_connection,
 )
 from gtops.settings import Settings
 
@@ -50,13 +48,13 @@ def drift(
     from gtops.render import render
 
     check_format(fmt)
-    targets = _targets(target)
+    targets = targets_from(target)
     s = conn
     spec, aws, endpoint = load_and_connect(conn, paths, var)
     with translated_errors(endpoint):
         planned = compute(spec, aws, targets)
         plan = drift_plan(planned)
-    render(plan, fmt, sys.stdout, color=_color(s, sys.stdout), drift=True)
+    render(plan, fmt, sys.stdout, color=color_for(s, sys.stdout), drift=True)
     if stats:
         stderr(aws.stats.report())
     if not plan.empty:
@@ -76,29 +74,36 @@ def destroy(
 ) -> None:
     """Delete what the spec owns, in reverse dependency order, after showing the plan and asking."""
     from gtops.aws import translated_errors
-    from gtops.engine import apply as run_apply
-    from gtops.engine import check_safety
+    from gtops.engine import execute
     from gtops.gitops.destroy import check_gone, destroy_plan, refuse_empty_spec
     from gtops.gitops.lock import held, parse_timeout
     from gtops.gitops.planfile import new_plan_id
     from gtops.render import render
 
     timeout = parse_timeout(lock_timeout)
-    targets = _targets(target)
+    targets = targets_from(target)
     s = conn
     spec, aws, endpoint = load_and_connect(conn, paths, var)
     refuse_empty_spec(spec)
     with translated_errors(endpoint), held(aws, spec.setup, "destroy", new_plan_id(), timeout, stderr):
         planned = destroy_plan(spec, aws, targets)
-        render(planned.plan, "text", sys.stdout, color=_color(s, sys.stdout))
+        render(planned.plan, "text", sys.stdout, color=color_for(s, sys.stdout))
         if planned.plan.empty:
             return
-        check_safety(planned.plan, force)
-        confirm(auto_approve, "destroy", "Do you really want to destroy these resources? There is no undo.")
-        report = run_apply(planned, log=stderr)
-        report.command = "destroy"
-        if report.ok:
-            check_gone(planned)
+
+        def after(report) -> None:
+            report.command = "destroy"
+            if report.ok:
+                check_gone(planned)
+
+        question = "Do you really want to destroy these resources? There is no undo."
+        report = execute(
+            planned,
+            force=force,
+            approve=lambda: confirm(auto_approve, "destroy", question),
+            after=after,
+            log=stderr,
+        )
     finish(report, aws, stats, "Destroy complete!")
 
 

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gtops.kinds.app_client import ClientSpec
-from gtops.kinds.labeling_job import JobSpec
-from gtops.kinds.sns_topic import TopicSpec
-from gtops.kinds.user import MembersSpec
-from gtops.kinds.user_group import GroupSpec
-from gtops.kinds.user_pool import PoolSpec
-from gtops.kinds.workforce import WorkforceSpec
-from gtops.kinds.workteam import TeamSpec
 from gtops.model import OWNER_TAG, SETUP_TAG
+
+if TYPE_CHECKING:  # the kinds import gtops.spec, which imports this module: annotations only
+    from gtops.kinds.app_client import ClientSpec
+    from gtops.kinds.labeling_job import JobSpec
+    from gtops.kinds.sns_topic import TopicSpec
+    from gtops.kinds.user import MembersSpec
+    from gtops.kinds.user_group import GroupSpec
+    from gtops.kinds.user_pool import PoolSpec
+    from gtops.kinds.workforce import WorkforceSpec
+    from gtops.kinds.workteam import TeamSpec
 
 
 @dataclass(frozen=True)

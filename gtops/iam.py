@@ -24,10 +24,13 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
 from gtops.model import SETUP_TAG
+
+if TYPE_CHECKING:
+    from gtops.setup import Setup
 
 PLAN, APPLY, DESTROY = "plan", "apply", "destroy"
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
@@ -422,7 +425,9 @@ class Target:
 
     @functools.cached_property
     def files(self) -> JobFiles:
-        return job_files(self.data, self.region)
+        from gtops.setup import Setup
+
+        return job_files(Setup.from_data(self.data), self.region)
 
     @property
     def setup(self) -> str:
@@ -515,7 +520,7 @@ class JobFiles:
     notes: list[str]
 
 
-def job_files(data: dict, region: str = "us-east-1") -> JobFiles:
+def job_files(setup: Setup, region: str = "us-east-1") -> JobFiles:
     """Prepared offline as apply would (local manifests and folders too: they decide the CORS buckets)."""
     from gtops.jobs.prepare import Context, assets_prefix, prepare
 
@@ -529,12 +534,12 @@ def job_files(data: dict, region: str = "us-east-1") -> JobFiles:
             if value not in items:
                 items.append(value)
 
-    ctx = Context(data=data, region=region, account="000000000000", s3=None)
-    for index, job in enumerate(_jobs(data)):
+    ctx = Context(setup=setup, region=region, account="000000000000", s3=None)
+    for index, job in enumerate(setup.jobs):
         prefix = assets_prefix(job)
         add(assets, prefix)
         add(inputs, prefix)
-        source = job.get("input") or {}
+        source = job.input
         if "s3_prefix" in source:  # listing it needs S3: known from the spec alone
             uri = source["s3_prefix"]
             add(inputs, uri if uri.endswith("/") else uri + "/")
@@ -551,7 +556,7 @@ def job_files(data: dict, region: str = "us-east-1") -> JobFiles:
             bucket = _split(source["manifest"])[0]
             add(cors, bucket)
             notes.append(
-                f"job {job['name']}: if {source['manifest']} lists images outside bucket {bucket}, "
+                f"job {job.name}: if {source['manifest']} lists images outside bucket {bucket}, "
                 "add their buckets to the InputBucketCors statement"
             )
     return JobFiles(inputs, assets, sorted(cors), notes)

@@ -185,7 +185,7 @@ def iam_policy(
             "this region (userpool/*); pin `pool.id` in the spec to narrow it to one pool."
         )
     if not read_only:
-        for note in job_files(spec.data).notes:
+        for note in job_files(spec.setup).notes:
             stderr(f"# {note}.")
     if read_only or not needs_roles(spec.data):
         return

@@ -103,9 +103,8 @@ def parse_timeout(text: str | None) -> int:
 
 
 def setup_key(data: dict) -> str:
-    from gtops.desired import setup_name
-
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", setup_name(data))
+    name = data.get("name") or (data.get("pool") or {}).get("name") or "gtops"
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
 def lock_location(data: dict) -> tuple[str, str] | None:

@@ -84,7 +84,7 @@ def last_applied(planned) -> str | None:
 
 def record_applied(planned, plan_id: str) -> bool:
     """Mark the setup with the plan just applied; False when there is no pool to carry the marker."""
-    pool_id = planned.live.ids.get("pool_id")
+    pool_id = planned.live.ids.pool_id
     if not pool_id:
         return False
     idp = planned.aws.client("cognito-idp")

@@ -167,13 +167,16 @@ class WorkerWriter:
 
     def __init__(self, call: Caller, ctx, sign_in: str):
         self.call = call
-        self.pool_id = ctx.ids.get("pool_id")
-        self.topic_arn = ctx.ids.get("topic_arn")
-        self.usernames: dict[str, str] = ctx.ids.get("worker_usernames") or {}
-        self.subscriptions: dict[str, str] = ctx.ids.get("worker_subscriptions") or {}
-        self.suppress = ((ctx.data.get("members") or {}).get("invitation") or "email") == "suppress"
+        from gtops.members.plan import legacy_data
+
+        data = legacy_data(ctx.setup)
+        self.pool_id = ctx.ids.pool_id
+        self.topic_arn = ctx.ids.topic_arn
+        self.usernames: dict[str, str] = ctx.ids.worker_usernames
+        self.subscriptions: dict[str, str] = ctx.ids.worker_subscriptions
+        self.suppress = ((data.get("members") or {}).get("invitation") or "email") == "suppress"
         self.sign_in = sign_in
-        self.managed = {g["name"] for g in ctx.data.get("groups") or []}
+        self.managed = {g["name"] for g in data.get("groups") or []}
 
     def run(self, change: Change) -> None:
         if not self.pool_id:
@@ -322,13 +325,16 @@ def apply_members(
     if not work:
         return result
     started = time.monotonic()
-    limiter = RateLimiter(quotas_for(ctx.data))
+    from gtops.members.plan import legacy_data
+
+    data = legacy_data(ctx.setup)
+    limiter = RateLimiter(quotas_for(data))
     threads = max(1, min(threads, len(work)))
     clients = {"cognito-idp": dedicated_client(ctx.aws, "cognito-idp", threads)}
     if any("notified" in (c.after or c.before or {}) for c in work):
         clients["sns"] = dedicated_client(ctx.aws, "sns", threads)
     caller = Caller(clients, limiter, attempts=attempts)
-    sign_in = (ctx.data.get("pool") or {}).get("sign_in", "email")
+    sign_in = (data.get("pool") or {}).get("sign_in", "email")
     writer = WorkerWriter(caller, ctx, sign_in)
     counts = Counter(PHASE[c.action] for c in work)
     ctx.say(

@@ -89,16 +89,15 @@ def email_subscriptions(aws, topic_arn: str) -> dict[str, str]:
 
 
 def topic_exists(data: dict, live) -> bool:
-    from gtops.desired import topic_name
-
-    name = topic_name(data)
+    notif = data.get("notifications") or {}
+    name = notif.get("topic") or (notif.get("topic_arn") or "").rsplit(":", 1)[-1]
     return bool(name) and live.get(Address("sns_topic", name)) is not None
 
 
 def read_roster(aws, data: dict, live) -> LiveRoster:
     """The pool's users with their managed groups and subscriptions; empty when the pool does not exist."""
     roster = LiveRoster()
-    pool_id = live.ids.get("pool_id")
+    pool_id = live.ids.pool_id
     if not pool_id:
         return roster
     limiter = RateLimiter({"UserList": quotas_for(data)["UserList"]})
@@ -118,8 +117,8 @@ def read_roster(aws, data: dict, live) -> LiveRoster:
                 user = by_username.get(name)
                 if user is not None:  # a user created between the two reads shows up next time
                     user.groups.add(group)
-    if notified_groups(data) is not None and topic_exists(data, live) and live.ids.get("topic_arn"):
-        roster.subscriptions = email_subscriptions(aws, live.ids["topic_arn"])
+    if notified_groups(data) is not None and topic_exists(data, live) and live.ids.topic_arn:
+        roster.subscriptions = email_subscriptions(aws, live.ids.topic_arn)
         for user in roster.users:
             user.subscribed = user.key in roster.subscriptions
     return roster

@@ -1,4 +1,4 @@
-"""What steps share while applying: the AWS connection, the typed spec, and ids that earlier steps produced."""
+"""What steps share while applying: the AWS connection, the typed spec, and the ids earlier steps made."""
 
 from __future__ import annotations
 

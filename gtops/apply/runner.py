@@ -103,7 +103,9 @@ def _run_batch(
     """A bulk kind written in one batch (workers): skipped whole when what it hangs off did not complete."""
     if any(a.kind in kind.implies for a in broken):
         for c in changes:
-            report.skipped.append((str(c.address), f"what {kind.name} needs ({', '.join(kind.implies)}) did not complete"))
+            report.skipped.append(
+                (str(c.address), f"what {kind.name} needs ({', '.join(kind.implies)}) did not complete")
+            )
         return
     assert kind.batch is not None
     result = kind.batch(ctx, changes)

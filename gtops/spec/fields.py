@@ -126,5 +126,3 @@ def tags(description: str) -> dict:
             "description": "Tag value (quote numbers and dates so YAML keeps them as text).",
         },
     }
-
-

@@ -55,7 +55,8 @@ def test_examples_cover_the_scenarios_and_another_region() -> None:
 
 def test_minimal_spec_gets_only_the_agreed_defaults(tmp_path: Path) -> None:
     write(tmp_path, {"setup.yaml": MINIMAL, "data/in.manifest": '{"source-ref": "s3://b/k.jpg"}\n'})
-    data = load_spec([tmp_path], environ={}).data
+    spec = load_spec([tmp_path], environ={})
+    data = spec.data
     assert data["pool"] == {
         "name": "mini-pool",
         "sign_in": "email",
@@ -81,17 +82,21 @@ def test_minimal_spec_gets_only_the_agreed_defaults(tmp_path: Path) -> None:
     assert data["safety"] == {"max_worker_change": 0.3, "min_workers": 10}
     for absent in ("workforce", "domain", "notifications", "tags", "lock", "vars"):
         assert absent not in data
-    job = data["jobs"][0]
-    assert job["workers_per_object"] == 1
-    assert job["task_time_limit"] == 300
-    assert job["task_availability"] == 10 * 86400
-    assert job["max_concurrent_tasks"] == 1000
-    assert job["label_attribute"] == "j1-ref"  # semantic segmentation output is a reference
-    assert job["relaunch"] == "manual" and job["workforce"] == "private"
-    assert job["title"] and job["description"]
-    assert job["input"]["manifest_file"] == str((tmp_path / "data/in.manifest").resolve())
     for absent in ("keywords", "stopping", "kms_key", "template", "assets", "price_per_task", "tags"):
-        assert absent not in job
+        assert absent not in data["jobs"][0]
+    # Job defaults are the typed spec's (gtops.kinds.labeling_job).
+    job = spec.setup.jobs[0]
+    assert job.workers_per_object == 1
+    assert job.task_time_limit == 300
+    assert job.task_availability == 10 * 86400
+    assert job.max_concurrent_tasks == 1000
+    assert job.label_attribute == "j1-ref"  # semantic segmentation output is a reference
+    assert job.relaunch == "manual" and job.workforce == "private"
+    assert job.title and job.description
+    assert job.input["manifest_file"] == str((tmp_path / "data/in.manifest").resolve())
+    for absent in ("keywords", "stopping", "kms_key", "template", "assets", "price_per_task"):
+        assert getattr(job, absent) is None
+    assert job.tags == {}
 
 
 def test_durations_become_seconds(tmp_path: Path) -> None:
@@ -103,18 +108,19 @@ def test_durations_become_seconds(tmp_path: Path) -> None:
         "client:\n  name: mini-client\n  token_validity: {access: 5m, id: 3600, refresh: 30d}",
     )
     write(tmp_path, {"setup.yaml": text, "data/in.manifest": "{}\n"})
-    data = load_spec([tmp_path], environ={}).data
-    assert data["jobs"][0]["task_time_limit"] == 5400
-    assert data["jobs"][0]["task_availability"] == 172800
+    spec = load_spec([tmp_path], environ={})
+    data = spec.data
+    assert spec.setup.jobs[0].task_time_limit == 5400
+    assert spec.setup.jobs[0].task_availability == 172800
     assert data["client"]["token_validity"] == {"access": 300, "id": 3600, "refresh": 2592000}
 
 
 def test_public_jobs_default_to_six_hours_and_the_suggested_price() -> None:
     spec = load_spec([ROOT / "specs" / "birds"], environ={})
-    public = next(j for j in spec.data["jobs"] if j["workforce"] == "public")
-    assert "team" not in public
-    assert public["task_availability"] == 6 * 3600
-    assert public["price_per_task"] == 0.036
+    public = next(j for j in spec.setup.jobs if j.workforce == "public")
+    assert public.team is None
+    assert public.task_availability == 6 * 3600
+    assert public.price_per_task == 0.036
 
 
 def test_csv_rows_merge_into_workers_with_their_locations(tmp_path: Path) -> None:
@@ -177,9 +183,9 @@ def test_files_digest_and_locate_across_merged_files(tmp_path: Path) -> None:
 def test_yaml_anchors_and_x_keys(tmp_path: Path) -> None:
     spec = load_spec([ROOT / "specs" / "birds"], environ={})
     assert not any(k.startswith("x-") for k in spec.data)
-    private = [j for j in spec.data["jobs"] if j["workforce"] == "private"]
-    assert {j["team"] for j in private} == {"birders"}
-    assert all(j["max_concurrent_tasks"] == 200 for j in private)
+    private = [j for j in spec.setup.jobs if j.workforce == "private"]
+    assert {j.team for j in private} == {"birders"}
+    assert all(j.max_concurrent_tasks == 200 for j in private)
 
 
 def test_mfa_off_survives_yaml_booleans(tmp_path: Path) -> None:

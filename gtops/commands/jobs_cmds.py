@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,14 +23,18 @@ from gtops.commands._common import (
 )
 from gtops.settings import Settings
 
+if TYPE_CHECKING:
+    from gtops.kinds.labeling_job import JobSpec
+    from gtops.setup import Setup
+
 JobArg = Annotated[str, typer.Argument(help="Job name as written in the spec (or the live job's name).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
 
 
-def _team_arns(aws, data: dict) -> dict[str, str]:
+def _team_arns(aws, setup: Setup) -> dict[str, str]:
     """Team ARNs by name (the job view names a team; preparing a job's request needs its ARN)."""
     arns: dict[str, str] = {}
-    wanted = {t["name"] for t in data.get("teams") or []}
+    wanted = {t.name for t in setup.teams}
     if not wanted:
         return arns
     sm = aws.client("sagemaker")
@@ -41,17 +45,19 @@ def _team_arns(aws, data: dict) -> dict[str, str]:
     return arns
 
 
-def _prepared_names(aws, spec) -> list[tuple[dict, str | None]]:
+def _prepared_names(aws, spec) -> list[tuple[JobSpec, str | None]]:
     """(spec job, live name) pairs; a job whose files cannot be prepared is looked up by its spec name."""
     from gtops.errors import GtopsError
     from gtops.jobs.plan import context
     from gtops.jobs.prepare import prepare
+    from gtops.live import LiveIds
 
-    pctx = context(aws, spec.data, {"team_arns": _team_arns(aws, spec.data)}, confinement=spec.confinement)
-    out: list[tuple[dict, str | None]] = []
-    for i, job in enumerate(spec.data.get("jobs") or []):
-        if job.get("relaunch") != "auto":
-            out.append((job, job["name"]))
+    ids = LiveIds(team_arns=_team_arns(aws, spec.setup))
+    pctx = context(aws, spec.setup, ids, confinement=spec.confinement)
+    out: list[tuple[JobSpec, str | None]] = []
+    for i, job in enumerate(spec.setup.jobs):
+        if job.relaunch != "auto":
+            out.append((job, job.name))
             continue
         try:
             out.append((job, prepare(pctx, i, job).name))
@@ -132,7 +138,7 @@ def results(
     with translated_errors(aws.endpoint_url):
         sm = aws.client("sagemaker")
         listing = jl.list_jobs(sm)
-        pairs = {j["name"].lower(): (j, n) for j, n in _prepared_names(aws, spec)}
+        pairs = {j.name.lower(): (j, n) for j, n in _prepared_names(aws, spec)}
         if job.lower() in pairs:
             spec_job, prepared = pairs[job.lower()]
             name = live_name(prepared, spec_job, listing)
@@ -201,22 +207,23 @@ def preview(
 
     s = conn
     spec = load(s, paths, var)
-    _, spec_job = find_job(spec.data, job)
-    target = out or Path(f"{spec_job['name']}.preview.html")
+    _, spec_job = find_job(spec.setup, job)
+    target = out or Path(f"{spec_job.name}.preview.html")
     wants_aws = needs_s3(spec_job) or s.sandbox or bool(s.effective_endpoint()) or bool(s.profile)
     if wants_aws:
         from gtops.aws import translated_errors
         from gtops.engine import connect
         from gtops.jobs.plan import context
+        from gtops.live import LiveIds
 
         aws = connect(s, spec, endpoint_for(s, spec))
         with translated_errors(aws.endpoint_url):
-            pctx = context(aws, spec.data, {"team_arns": {}}, confinement=spec.confinement)
-            page, notes = build_preview(pctx, spec.data, job, objects, offline)
+            pctx = context(aws, spec.setup, LiveIds(), confinement=spec.confinement)
+            page, notes = build_preview(pctx, job, objects, offline)
     else:
-        region_name = s.region or spec.data.get("region") or "us-east-1"
-        pctx = Context(spec.data, region_name, "000000000000", confinement=spec.confinement)
-        page, notes = build_preview(pctx, spec.data, job, objects, offline)
+        region_name = s.region or spec.setup.region or "us-east-1"
+        pctx = Context(spec.setup, region_name, "000000000000", confinement=spec.confinement)
+        page, notes = build_preview(pctx, job, objects, offline)
     target.write_text(page, encoding="utf-8")
     for note in notes:
         stderr(f"Note: {note}")

@@ -10,36 +10,40 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from gtops.aws import create_exactly_once, error_code
 from gtops.errors import GtopsError
 from gtops.jobs import live as jl
 from gtops.jobs import roles
 from gtops.jobs import s3 as s3u
-from gtops.jobs.prepare import Prepared, managed_role_name
+from gtops.jobs.prepare import Prepared
 from gtops.plan import Change
+
+if TYPE_CHECKING:
+    from gtops.apply.context import ApplyContext
 
 # IAM is eventually consistent: a role created seconds ago may not be assumable yet.
 PROPAGATION_WAITS = (2, 4, 8, 15)
 
 
-def _prepared(ctx, name: str) -> Prepared:
+def _prepared(ctx: ApplyContext, name: str) -> Prepared:
     """The plan's prepared job; prepared again from the spec when the plan came from elsewhere."""
-    found = (ctx.ids.get("job_prepared") or {}).get(name.lower())
+    found: Prepared | None = ctx.ids.job_prepared.get(name.lower())
     if found is not None:
         return found
     from gtops.jobs.plan import context
     from gtops.jobs.prepare import prepare
 
-    pctx = context(ctx.aws, ctx.data, ctx.ids)
-    for i, job in enumerate(ctx.data.get("jobs") or []):
+    pctx = context(ctx.aws, ctx.setup, ctx.ids)
+    for i, job in enumerate(ctx.setup.jobs):
         candidate = prepare(pctx, i, job)
         if candidate.name.lower() == name.lower():
             return candidate
     raise GtopsError(f"labeling job {name} is no longer in the spec; plan again")
 
 
-def _upload(ctx, prepared: Prepared) -> None:
+def _upload(ctx: ApplyContext, prepared: Prepared) -> None:
     s3 = ctx.aws.client("s3")
     for upload in prepared.uploads:
         if s3u.exists(s3, upload.uri):
@@ -48,7 +52,7 @@ def _upload(ctx, prepared: Prepared) -> None:
         try:
             s3.put_object(Bucket=bucket, Key=key, Body=upload.body, ContentType=upload.content_type)
         except Exception as err:
-            if s3u.error_code(err) == "NoSuchBucket":
+            if error_code(err) == "NoSuchBucket":
                 raise GtopsError(
                     f"bucket {bucket} does not exist (needed for {upload.what} {upload.uri})"
                 ) from None
@@ -58,7 +62,7 @@ def _upload(ctx, prepared: Prepared) -> None:
             if s3u.ensure_cors(s3, bucket):
                 ctx.say(f"  CORS rule for Ground Truth added to bucket {bucket}")
         except Exception as err:
-            if s3u.error_code(err) == "NoSuchBucket":
+            if error_code(err) == "NoSuchBucket":
                 raise GtopsError(f"input bucket {bucket} does not exist") from None
             raise
 
@@ -70,7 +74,7 @@ def _with_role_retry(call, managed: bool):
             return call()
         except Exception as err:
             message = str(getattr(err, "response", {}).get("Error", {}).get("Message", "")).lower()
-            transient = s3u.error_code(err) in ("ValidationException", "InvalidParameterValueException") and (
+            transient = error_code(err) in ("ValidationException", "InvalidParameterValueException") and (
                 "role" in message or "assume" in message
             )
             if not (managed and transient) or wait is None:
@@ -79,29 +83,28 @@ def _with_role_retry(call, managed: bool):
     return None
 
 
-def job_create(ctx, change: Change) -> None:
+def job_create(ctx: ApplyContext, change: Change) -> None:
     prepared = _prepared(ctx, change.address.name)
     request = json.loads(json.dumps(prepared.request))
     human = request["HumanTaskConfig"]
     if not human.get("WorkteamArn"):
-        team = prepared.spec.get("team")
-        arn = (ctx.ids.get("team_arns") or {}).get(team)
+        team = prepared.spec.team
+        arn = ctx.ids.team_arns.get(team or "")
         if not arn:
             raise GtopsError(f"work team {team} does not exist (it was not created)")
         human["WorkteamArn"] = arn
     _upload(ctx, prepared)
-    from gtops.apply.steps import create_exactly_once
 
     def ours() -> str | None:
         return prepared.name if _is_our_job(ctx, prepared, request) else None
 
     try:
         answer = _with_role_retry(
-            lambda: create_exactly_once(ctx, "sagemaker", "create_labeling_job", request, ours),
-            prepared.spec.get("role") == "managed",
+            lambda: create_exactly_once(ctx.aws, "sagemaker", "create_labeling_job", request, ours),
+            prepared.spec.role == "managed",
         )
     except Exception as err:
-        if s3u.error_code(err) != "ResourceInUse":
+        if error_code(err) != "ResourceInUse":
             raise
         if not ours():  # a run that died after CreateLabelingJob, before it could say so, made ours
             raise GtopsError(
@@ -119,7 +122,7 @@ def job_create(ctx, change: Change) -> None:
     )
 
 
-def _is_our_job(ctx, prepared: Prepared, request: dict) -> bool:
+def _is_our_job(ctx: ApplyContext, prepared: Prepared, request: dict) -> bool:
     """Whether the live job of this name is the one this request creates: tagged as this setup's job of
     this name, with the same configuration."""
     from gtops.jobs.prepare import view_of
@@ -135,7 +138,7 @@ def _is_our_job(ctx, prepared: Prepared, request: dict) -> bool:
     return view_of(job, {}) == view_of(request, {})
 
 
-def job_stop(ctx, change: Change) -> None:
+def job_stop(ctx: ApplyContext, change: Change) -> None:
     sm = ctx.aws.client("sagemaker")
     job = jl.describe(sm, change.address.name)
     if job is None or job.get("LabelingJobStatus") not in jl.RUNNING:
@@ -153,7 +156,7 @@ def _tag_list(tags: dict | None) -> list[dict[str, str]]:
     return [{"Key": k, "Value": str(v)} for k, v in sorted((tags or {}).items())]
 
 
-def role_create(ctx, change: Change) -> None:
+def role_create(ctx: ApplyContext, change: Change) -> None:
     after = change.after or {}
     iam = ctx.aws.client("iam")
     name = after["name"]
@@ -168,14 +171,14 @@ def role_create(ctx, change: Change) -> None:
     try:
         iam.create_role(**request)
     except Exception as err:
-        if s3u.error_code(err) != "EntityAlreadyExists":  # an interrupted earlier run
+        if error_code(err) != "EntityAlreadyExists":  # an interrupted earlier run
             raise
         _converge_role(iam, after, boundary_set=False)
         return
     _converge_role(iam, after, boundary_set=True)
 
 
-def role_update(ctx, change: Change) -> None:
+def role_update(ctx: ApplyContext, change: Change) -> None:
     after = change.after or {}
     before = change.before or {}
     same = before.get("permissions_boundary") == after.get("permissions_boundary")
@@ -206,7 +209,7 @@ def _zip(change: Change) -> bytes:
     return body
 
 
-def lambda_create(ctx, change: Change) -> None:
+def lambda_create(ctx: ApplyContext, change: Change) -> None:
     after = change.after or {}
     lam = ctx.aws.client("lambda")
     if jl.get_function(lam, after["name"]) is not None:
@@ -228,7 +231,7 @@ def lambda_create(ctx, change: Change) -> None:
     )
 
 
-def lambda_update(ctx, change: Change) -> None:
+def lambda_update(ctx: ApplyContext, change: Change) -> None:
     after = change.after or {}
     before = change.before or {}
     lam = ctx.aws.client("lambda")
@@ -243,26 +246,13 @@ def lambda_update(ctx, change: Change) -> None:
 
 def _wait_updated(lam, name: str) -> None:
     """Lambda refuses a configuration update while a code update is in progress."""
-    for _ in range(30):
-        config = jl.get_function(lam, name) or {}
-        if config.get("LastUpdateStatus", "Successful") != "InProgress":
-            return
-        time.sleep(1)
+    from botocore.exceptions import WaiterError
 
-
-def _nothing(ctx, change: Change) -> None:
-    """Managed roles and functions are kept when no job uses them any more (a running job might)."""
-
-
-JOB_STEPS: dict[tuple[str, str], Any] = {
-    ("labeling_job", "create"): job_create,
-    ("labeling_job", "delete"): job_stop,
-    ("iam_role", "create"): role_create,
-    ("iam_role", "update"): role_update,
-    ("iam_role", "delete"): _nothing,
-    ("lambda_function", "create"): lambda_create,
-    ("lambda_function", "update"): lambda_update,
-    ("lambda_function", "delete"): _nothing,
-}
-
-__all__ = ["JOB_STEPS", "managed_role_name"]
+    try:
+        lam.get_waiter("function_updated_v2").wait(
+            FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+    except WaiterError as err:
+        status = (err.last_response or {}).get("Configuration") or {}
+        why = status.get("LastUpdateStatusReason") or err.kwargs.get("reason") or str(err)
+        raise GtopsError(f"Lambda function {name}: its code update did not finish: {why}") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtops.jobs.s3 import error_code
+from gtops.aws import error_code
 
 RUNNING = frozenset({"Initializing", "InProgress"})
 FINISHED = frozenset({"Completed", "Failed", "Stopped"})

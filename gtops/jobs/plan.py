@@ -14,7 +14,7 @@ rest of the setup:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
 from gtops.files import ANYWHERE
@@ -32,6 +32,11 @@ from gtops.jobs.prepare import (
 from gtops.model import SETUP_TAG, Address
 from gtops.plan import Action, Change, FieldChange
 from gtops.spec.aws_rules import arn_account
+
+if TYPE_CHECKING:
+    from gtops.kinds.base import AwsHandle
+    from gtops.live import LiveIds, LiveState
+    from gtops.setup import Setup
 
 CHANGE_HELP = (
     "AWS cannot update or delete a labeling job, and never reuses a job name. To launch the changed job, "
@@ -52,23 +57,23 @@ def where(spec: Any, index: int, name: str) -> str:
     return f"{file}:{line}: jobs[{index}] ({name})" if line else f"{file}: jobs[{index}] ({name})"
 
 
-def context(aws: Any, data: dict, ids: dict, offline: bool = False, confinement: Any = None) -> Context:
+def context(
+    aws: AwsHandle, setup: Setup, ids: LiveIds, offline: bool = False, confinement: Any = None
+) -> Context:
     return Context(
         confinement=confinement or ANYWHERE,
-        data=data,
+        setup=setup,
         region=aws.region,
-        account=ids.get("account") or aws.account,
+        account=ids.account or aws.account,
         partition=aws.partition(),
-        team_arns=dict(ids.get("team_arns") or {}),
+        team_arns=dict(ids.team_arns),
         s3=None if offline else aws.client("s3"),
     )
 
 
-def prepare_all(aws: Any, spec: Any, ids: dict) -> list[Prepared]:
-    ctx = context(aws, spec.data, ids, confinement=spec.confinement)
-    return [
-        prepare(ctx, i, job, where(spec, i, job["name"])) for i, job in enumerate(spec.data.get("jobs") or [])
-    ]
+def prepare_all(aws: AwsHandle, spec: Any, ids: LiveIds) -> list[Prepared]:
+    ctx = context(aws, spec.setup, ids, confinement=spec.confinement)
+    return [prepare(ctx, i, job, where(spec, i, job.name)) for i, job in enumerate(spec.setup.jobs)]
 
 
 def differences(before: dict, after: dict) -> list[FieldChange]:
@@ -122,25 +127,24 @@ def job_after(prepared: Prepared, cors: list[str]) -> dict:
     return after
 
 
-def plan_jobs(aws: Any, spec: Any, live: Any) -> tuple[list[Change], list[str]]:
-    data = spec.data
-    setup = data.get("name") or (data.get("pool") or {}).get("name") or "gtops"
+def plan_jobs(aws: AwsHandle, spec: Any, live: LiveState) -> tuple[list[Change], list[str]]:
+    setup: Setup = spec.setup
     ids = live.ids
     prepared = prepare_all(aws, spec, ids)
-    ids["job_prepared"] = {p.name.lower(): p for p in prepared}  # reused by the apply steps
+    ids.job_prepared = {p.name.lower(): p for p in prepared}  # reused by the apply steps
     sm = aws.client("sagemaker")
     s3 = aws.client("s3")
     listing = jl.list_jobs(sm)
-    names_by_arn = {arn: name for name, arn in (ids.get("team_arns") or {}).items()}
+    names_by_arn = {arn: name for name, arn in ids.team_arns.items()}
     changes: list[Change] = []
     warnings: list[str] = []
     problems: list[str] = []
 
     checked: dict[str, bool] = {}
-    account = ids.get("account") or aws.account
+    account = ids.account or aws.account
     for p in prepared:
         owner = arn_account(p.request.get("RoleArn") or "")
-        if owner and owner != account and p.spec.get("role") != "managed":
+        if owner and owner != account and p.spec.role != "managed":
             problems.append(
                 f"{p.where}: role {p.request['RoleArn']} belongs to account {owner}, not {account}; "
                 "SageMaker can only be passed a role of the job's own account (iam:PassRole does not "
@@ -176,10 +180,10 @@ def plan_jobs(aws: Any, spec: Any, live: Any) -> tuple[list[Change], list[str]]:
             + CHANGE_HELP
         )
 
-    stops, notes = _removed(sm, listing, prepared, data, setup)
+    stops, notes = _removed(sm, listing, prepared, setup)
     changes += stops
     warnings += notes
-    changes += _role_changes(aws, ids, data, setup, prepared)
+    changes += _role_changes(aws, ids, setup, prepared)
     return changes, warnings
 
 
@@ -210,23 +214,19 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _removed(
-    sm, listing: dict, prepared: list[Prepared], data: dict, setup: str
-) -> tuple[list[Change], list[str]]:
+def _removed(sm, listing: dict, prepared: list[Prepared], setup: Setup) -> tuple[list[Change], list[str]]:
     """Running jobs of this setup that are not in the spec: stop (prune / relaunch) or report."""
     wanted = {p.name.lower() for p in prepared}
     auto_bases = {
-        re.sub(r"-+$", "", p.spec["name"][:54]).lower(): p
-        for p in prepared
-        if p.spec.get("relaunch") == "auto"
+        re.sub(r"-+$", "", p.spec.name[:54]).lower(): p for p in prepared if p.spec.relaunch == "auto"
     }
-    prune = bool((data.get("prune") or {}).get("jobs"))
+    prune = setup.prune.jobs
     changes, notes = [], []
     for key, summary in sorted(listing.items()):
         if key in wanted or summary.get("LabelingJobStatus") not in jl.RUNNING:
             continue
         job = jl.describe(sm, summary["LabelingJobName"])
-        if job is None or jl.tags_of(job).get(SETUP_TAG) != setup:
+        if job is None or jl.tags_of(job).get(SETUP_TAG) != setup.name:
             continue
         name = job["LabelingJobName"]
         base = re.match(r"^(.*)-[0-9a-f]{8}$", key)
@@ -308,35 +308,33 @@ def _role_change(
     return Change(address, Action.UPDATE, before, after_shown, fields, reason="; ".join(reasons))
 
 
-def _role_changes(aws: Any, ids: dict, data: dict, setup: str, prepared: list[Prepared]) -> list[Change]:
-    from gtops.desired import ownership_tags
-
-    managed = [p for p in prepared if p.spec.get("role") == "managed"]
+def _role_changes(aws: AwsHandle, ids: LiveIds, setup: Setup, prepared: list[Prepared]) -> list[Change]:
+    managed = [p for p in prepared if p.spec.role == "managed"]
     local = [fn for p in prepared for fn in p.local_lambdas]
     if not managed and not local:
         return []
     iam = aws.client("iam")
     region, partition = aws.region, aws.partition()
-    account = ids.get("account") or aws.account
-    tags = ownership_tags(data)
-    boundary = data.get("permissions_boundary")
+    account = ids.account or aws.account
+    tags = setup.ownership_tags()
+    boundary = setup.permissions_boundary
     out: list[Change] = []
     if managed:
         reads = sorted({r for p in managed for r in p.reads})
         writes = sorted({w for p in managed for w in p.writes})
         lambdas = sorted({arn for p in managed for arn in p.lambdas})
         policy = roles.labeling_policy(partition, region, account, reads, writes, lambdas)
-        name = managed_role_name(setup)
+        name = managed_role_name(setup.name)
         out.append(_role_change(iam, name, roles.LABELING_SERVICE, roles.POLICY_NAME, policy, tags, boundary))
     if local:
         users = [p for p in prepared if p.local_lambdas]
         reads = sorted({r for p in users for r in p.reads + p.writes})
         policy = roles.lambda_policy(partition, region, account, reads)
-        name = managed_role_name(setup, "lambda")
+        name = managed_role_name(setup.name, "lambda")
         out.append(
             _role_change(iam, name, roles.LAMBDA_SERVICE, roles.LAMBDA_POLICY_NAME, policy, tags, boundary)
         )
-        lambda_role = role_arn(context(aws, data, ids, offline=True), name)
+        lambda_role = role_arn(context(aws, setup, ids, offline=True), name)
         out += _lambda_changes(aws.client("lambda"), local, lambda_role, tags)
     return out
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
 from gtops.files import (
@@ -36,7 +37,10 @@ from gtops.jobs.tasks import (
     task,
     task_of_lambda,
 )
-from gtops.model import OWNER_TAG, SETUP_TAG
+
+if TYPE_CHECKING:
+    from gtops.kinds.labeling_job import JobSpec
+    from gtops.setup import Setup
 
 LABEL_FILE_VERSION = "2018-11-28"
 BUILTIN_KEY = re.compile(r"(?:^|/)template-builtin-([a-z_]+)-[0-9a-f]{16}\.html$")
@@ -65,7 +69,7 @@ class LocalLambda:
 class Context:
     """What preparing a job needs to know about the setup and the account."""
 
-    data: dict
+    setup: Setup
     region: str
     account: str
     partition: str = "aws"
@@ -73,15 +77,11 @@ class Context:
     s3: Any = None  # an S3 client, or None to prepare offline (no S3 reads)
     confinement: Confinement = ANYWHERE  # where local inputs may live (the spec's)
 
-    @property
-    def setup(self) -> str:
-        return self.data.get("name") or (self.data.get("pool") or {}).get("name") or "gtops"
-
 
 @dataclass
 class Prepared:
     index: int
-    spec: dict
+    spec: JobSpec
     task: TaskType
     name: str
     view: dict
@@ -121,27 +121,27 @@ def lambda_function_name(setup: str, path: str) -> str:
     return name
 
 
-def assets_prefix(job: dict) -> str:
-    if job.get("assets"):
-        return job["assets"] if job["assets"].endswith("/") else job["assets"] + "/"
-    bucket, key = s3u.split(job["output"])
+def assets_prefix(job: JobSpec) -> str:
+    if job.assets:
+        return job.assets if job.assets.endswith("/") else job.assets + "/"
+    bucket, key = s3u.split(job.output)
     if not key.strip("/"):  # output at the bucket's root: "<bucket>.gtops" would name another bucket
         return f"s3://{bucket}/gtops-assets/"
-    return job["output"].rstrip("/") + ".gtops/"
+    return job.output.rstrip("/") + ".gtops/"
 
 
-def label_file(job: dict) -> dict | None:
+def label_file(job: JobSpec) -> dict | None:
     """The label category configuration file; None for a custom job without labels or instructions."""
     labels = []
-    for item in job.get("labels") or []:
-        if isinstance(item, dict):
+    for item in job.labels or ():
+        if isinstance(item, Mapping):
             entry = {"label": item["label"]}
             if item.get("short_name"):
                 entry["shortDisplayName"] = item["short_name"]
             labels.append(entry)
         else:
             labels.append({"label": str(item)})
-    instructions = job.get("instructions") or {}
+    instructions = job.instructions or {}
     if not labels and not instructions:
         return None
     body: dict[str, Any] = {"document-version": LABEL_FILE_VERSION, "labels": labels}
@@ -154,8 +154,8 @@ def label_file(job: dict) -> dict | None:
     return body
 
 
-def label_names(job: dict) -> list[str]:
-    return [i["label"] if isinstance(i, dict) else str(i) for i in job.get("labels") or []]
+def label_names(job: JobSpec) -> list[str]:
+    return [i["label"] if isinstance(i, Mapping) else str(i) for i in job.labels or ()]
 
 
 def builtin_template(task_name: str) -> str:
@@ -167,13 +167,13 @@ def _raw(text: str) -> str:
     return "{% raw %}" + text.replace("{% endraw %}", "") + "{% endraw %}" if text else ""
 
 
-def render_builtin(job: dict) -> str:
+def render_builtin(job: JobSpec) -> str:
     """gtops's template for a built-in task type, with the job's header and instructions filled in."""
     import html
 
-    instructions = job.get("instructions") or {}
-    text = builtin_template(job["task_type"])
-    text = text.replace("@@HEADER@@", _raw(html.escape(job.get("description") or job.get("title") or "")))
+    instructions = job.instructions or {}
+    text = builtin_template(job.task_type)
+    text = text.replace("@@HEADER@@", _raw(html.escape(job.description or job.title or "")))
     text = text.replace("@@SHORT@@", _raw(instructions.get("short", "")))
     return text.replace("@@FULL@@", _raw(instructions.get("full", "")))
 
@@ -224,7 +224,7 @@ def _text_lines(body: bytes) -> list[dict]:
 class _Input:
     """The input manifest: where it lives, which files gtops must upload, what the objects are."""
 
-    def __init__(self, ctx: Context, job: dict, tt: TaskType, assets: str, where: str):
+    def __init__(self, ctx: Context, job: JobSpec, tt: TaskType, assets: str, where: str):
         self.ctx, self.job, self.tt, self.assets, self.where = ctx, job, tt, assets, where
         self.uploads: list[Upload] = []
         self.lines: list[dict] | None = None
@@ -232,7 +232,7 @@ class _Input:
         self.uri = ""
 
     def resolve(self) -> None:
-        source = self.job["input"]
+        source = self.job.input
         if "manifest" in source:
             self.uri = source["manifest"]
             self._read_s3_manifest()
@@ -360,12 +360,9 @@ def _amount(price: dict | None) -> float | None:
     )
 
 
-def tags_of(ctx: Context, job: dict) -> dict[str, str]:
-    tags = {str(k): str(v) for k, v in (ctx.data.get("tags") or {}).items()}
-    tags.update({str(k): str(v) for k, v in (job.get("tags") or {}).items()})
-    tags[OWNER_TAG] = "true"
-    tags[SETUP_TAG] = ctx.setup
-    tags["gtops:job"] = job["name"]
+def tags_of(ctx: Context, job: JobSpec) -> dict[str, str]:
+    tags = ctx.setup.ownership_tags(job.tags)
+    tags["gtops:job"] = job.name
     return tags
 
 
@@ -375,10 +372,10 @@ def auto_name(base: str, view: dict) -> str:
     return f"{base[:54].rstrip('-')}-{digest}"
 
 
-def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
+def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared:
     """Everything about one spec job that gtops can know before calling CreateLabelingJob."""
-    where = where or f"jobs[{index}] ({job['name']})"
-    tt = task(job["task_type"])
+    where = where or f"jobs[{index}] ({job.name})"
+    tt = task(job.task_type)
     assets = assets_prefix(job)
     uploads: list[Upload] = []
 
@@ -393,11 +390,11 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
     # Worker UI: the user's template, gtops's built-in one, or AWS's hosted UI (NER).
     ui: dict[str, str]
     template_text = None
-    if tt.human_task_ui and not job.get("template"):
+    if tt.human_task_ui and not job.template:
         ui = {"HumanTaskUiArn": human_task_ui_arn(ctx.partition, ctx.region, tt.human_task_ui)}
     else:
-        if job.get("template"):
-            path = Path(job["template"])
+        if job.template:
+            path = Path(job.template)
             try:
                 template_text = read_bounded(path, MAX_TEMPLATE_FILE, f"{where}: template").decode("utf-8")
             except UnicodeDecodeError:
@@ -430,7 +427,7 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
             )
         pre, acs = arns
     else:
-        given = job.get("lambdas") or {}
+        given = job.lambdas or {}
         resolved = {}
         for role in ("pre", "consolidation"):
             value = given.get(role)
@@ -439,46 +436,48 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
             if value.startswith("arn:"):
                 resolved[role] = value
             else:
-                fn = lambda_function_name(ctx.setup, value)
+                fn = lambda_function_name(ctx.setup.name, value)
                 arn = f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account}:function:{fn}"
                 local.append(LocalLambda(role, value, fn, arn))
                 resolved[role] = arn
         pre, acs = resolved["pre"], resolved["consolidation"]
 
     # Who works on it.
-    public = job.get("workforce") == "public"
-    team_arn = public_workteam_arn(ctx.partition, ctx.region) if public else ctx.team_arns.get(job["team"])
+    public = job.public
+    team_arn = public_workteam_arn(ctx.partition, ctx.region) if public else ctx.team_arns.get(job.team or "")
 
-    role = job["role"]
-    role = role_arn(ctx, managed_role_name(ctx.setup)) if role == "managed" else role
+    role = job.role
+    role = role_arn(ctx, managed_role_name(ctx.setup.name)) if role == "managed" else role
 
     human: dict[str, Any] = {
         "WorkteamArn": team_arn,
         "UiConfig": ui,
         "PreHumanTaskLambdaArn": pre,
-        "TaskTitle": job["title"],
-        "TaskDescription": job["description"],
-        "NumberOfHumanWorkersPerDataObject": job["workers_per_object"],
-        "TaskTimeLimitInSeconds": job["task_time_limit"],
-        "TaskAvailabilityLifetimeInSeconds": job["task_availability"],
-        "MaxConcurrentTaskCount": job["max_concurrent_tasks"],
+        "TaskTitle": job.title,
+        "TaskDescription": job.description,
+        "NumberOfHumanWorkersPerDataObject": job.workers_per_object,
+        "TaskTimeLimitInSeconds": job.task_time_limit,
+        "TaskAvailabilityLifetimeInSeconds": job.task_availability,
+        "MaxConcurrentTaskCount": job.max_concurrent_tasks,
         "AnnotationConsolidationConfig": {"AnnotationConsolidationLambdaArn": acs},
     }
-    if job.get("keywords"):
-        human["TaskKeywords"] = list(job["keywords"])
+    if job.keywords:
+        human["TaskKeywords"] = list(job.keywords)
     if public:
-        human["PublicWorkforceTaskPrice"] = _price(job["price_per_task"])
+        if job.price_per_task is None:  # the spec checks require it where there is no suggested price
+            raise GtopsError(f"{where}: public jobs need price_per_task")
+        human["PublicWorkforceTaskPrice"] = _price(job.price_per_task)
 
     input_config: dict[str, Any] = {"DataSource": {"S3DataSource": {"ManifestS3Uri": source.uri}}}
-    if job.get("content_classifiers"):
-        input_config["DataAttributes"] = {"ContentClassifiers": list(job["content_classifiers"])}
-    output: dict[str, Any] = {"S3OutputPath": job["output"]}
-    if job.get("kms_key"):
-        output["KmsKeyId"] = job["kms_key"]
+    if job.content_classifiers:
+        input_config["DataAttributes"] = {"ContentClassifiers": list(job.content_classifiers)}
+    output: dict[str, Any] = {"S3OutputPath": job.output}
+    if job.kms_key:
+        output["KmsKeyId"] = job.kms_key
 
     request: dict[str, Any] = {
-        "LabelingJobName": job["name"],
-        "LabelAttributeName": job["label_attribute"],
+        "LabelingJobName": job.name,
+        "LabelAttributeName": job.label_attribute,
         "InputConfig": input_config,
         "OutputConfig": output,
         "RoleArn": role,
@@ -486,7 +485,7 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
     }
     if label_uri:
         request["LabelCategoryConfigS3Uri"] = label_uri
-    stopping = job.get("stopping") or {}
+    stopping = job.stopping or {}
     if stopping:
         request["StoppingConditions"] = {}
         if "max_human_labeled_objects" in stopping:
@@ -501,8 +500,8 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
     names_by_arn = {arn: name for name, arn in ctx.team_arns.items()}
     view = view_of(request, names_by_arn)
     if not public:
-        view["team"] = job["team"]  # known by name even before the team exists
-    name = auto_name(job["name"], view) if job.get("relaunch") == "auto" else job["name"]
+        view["team"] = job.team  # known by name even before the team exists
+    name = auto_name(job.name, view) if job.relaunch == "auto" else job.name
     request["LabelingJobName"] = name
     request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags_of(ctx, job).items())]
 
@@ -512,10 +511,10 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
         reads.append(source.uri)
     if lines is not None:
         reads += [p for p in _data_locations(lines) if not p.startswith(assets)]
-    elif "manifest" in job["input"]:
+    elif "manifest" in job.input:
         reads.append(_bucket_prefix(source.uri))  # unreadable now: at least the manifest's folder
-    if "s3_prefix" in job["input"] and job["input"]["s3_prefix"] not in reads:
-        reads.append(job["input"]["s3_prefix"])
+    if "s3_prefix" in job.input and job.input["s3_prefix"] not in reads:
+        reads.append(job.input["s3_prefix"])
     # CORS goes where the images are: the buckets of the manifest's source-refs (the manifest's own
     # bucket when it cannot be read yet, as the console does).
     cors: list[str] = []
@@ -523,8 +522,8 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
         buckets = _ref_buckets(lines)
         if lines is None and source.uri:
             buckets.add(s3u.split(source.uri)[0])
-        if "s3_prefix" in job["input"]:
-            buckets.add(s3u.split(job["input"]["s3_prefix"])[0])
+        if "s3_prefix" in job.input:
+            buckets.add(s3u.split(job.input["s3_prefix"])[0])
         cors = sorted(buckets)
     return Prepared(
         index=index,
@@ -538,7 +537,7 @@ def prepare(ctx: Context, index: int, job: dict, where: str = "") -> Prepared:
         objects=len(lines) if lines is not None else None,
         sample=(lines or [])[:SAMPLE_SIZE],
         reads=_dedupe(reads),
-        writes=[job["output"] if job["output"].endswith("/") else job["output"] + "/"],
+        writes=[job.output if job.output.endswith("/") else job.output + "/"],
         lambdas=[a for a in (pre, acs) if task_of_lambda(a) == "custom"] if not tt.suffix else [],
         local_lambdas=local,
         warnings=source.warnings,

@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
 from gtops.jobs import s3 as s3u
 from gtops.jobs import templates
 from gtops.jobs.prepare import Context, Prepared, builtin_template, label_names, prepare, render_builtin
 
+if TYPE_CHECKING:
+    from gtops.kinds.labeling_job import JobSpec
+    from gtops.setup import Setup
 
-def find_job(data: dict, name: str) -> tuple[int, dict]:
-    for i, job in enumerate(data.get("jobs") or []):
-        if job["name"].lower() == name.lower():
+
+def find_job(setup: Setup, name: str) -> tuple[int, JobSpec]:
+    for i, job in enumerate(setup.jobs):
+        if job.name.lower() == name.lower():
             return i, job
-    known = ", ".join(j["name"] for j in data.get("jobs") or []) or "none"
+    known = ", ".join(j.name for j in setup.jobs) or "none"
     raise GtopsError(f"no job named {name} in the spec (jobs: {known})")
 
 
-def needs_s3(job: dict) -> bool:
-    return any(k in (job.get("input") or {}) for k in ("manifest", "s3_prefix"))
+def needs_s3(job: JobSpec) -> bool:
+    return any(k in job.input for k in ("manifest", "s3_prefix"))
 
 
-def _pre_lambda_input(job: dict, line: dict, job_arn: str) -> dict | None:
+def _pre_lambda_input(job: JobSpec, line: dict, job_arn: str) -> dict | None:
     """Run a local pre-annotation Lambda on one manifest line, as Ground Truth would, for its taskInput."""
-    pre = (job.get("lambdas") or {}).get("pre")
+    pre = (job.lambdas or {}).get("pre")
     if not pre or pre.startswith("arn:") or not Path(pre).is_file():
         return None
     import importlib.util
@@ -60,9 +65,9 @@ def task_input(prepared: Prepared, line: dict) -> dict:
                     "label": i["label"],
                     **({"shortDisplayName": i["short_name"]} if i.get("short_name") else {}),
                 }
-                if isinstance(i, dict)
+                if isinstance(i, Mapping)
                 else {"label": str(i)}
-                for i in job.get("labels") or []
+                for i in job.labels or ()
             ]
         else:
             labels = label_names(job)
@@ -104,19 +109,15 @@ class _Reader:
         return f"https://{bucket}.s3.amazonaws.com/{key}"
 
 
-def build_preview(
-    ctx: Context, data: dict, name: str, objects: int = 3, offline: bool = False
-) -> tuple[str, list[str]]:
-    """(HTML page, notes) for the first `objects` objects of the job's manifest."""
-    index, job = find_job(data, name)
+def build_preview(ctx: Context, name: str, objects: int = 3, offline: bool = False) -> tuple[str, list[str]]:
+    """(HTML page, notes) for the first `objects` objects of the job's manifest (a job of `ctx.setup`)."""
+    index, job = find_job(ctx.setup, name)
     prepared = prepare(ctx, index, job)
     if prepared.template_text is not None:
         source = prepared.template_text
     else:  # AWS hosts this UI; preview gtops's equivalent so the objects and labels can be checked
         source = render_builtin(job) if prepared.task.element else builtin_template(prepared.task.name)
-    problems = templates.template_errors(
-        source, job.get("template") or f"built-in {prepared.task.name} template"
-    )
+    problems = templates.template_errors(source, job.template or f"built-in {prepared.task.name} template")
     fatal = [p for p in problems if "crowd-form" not in p]
     if fatal:
         raise GtopsError("the worker UI template has errors:\n" + "\n".join(f"  {p}" for p in fatal))

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from gtops.aws import error_code
 from gtops.errors import GtopsError
 
 # The rule AWS documents for Ground Truth input buckets (image orientation needs a CORS fetch).
@@ -27,10 +28,6 @@ def split(uri: str) -> tuple[str, str]:
 
 def join(prefix: str, name: str) -> str:
     return prefix if not name else (prefix if prefix.endswith("/") else prefix + "/") + name
-
-
-def error_code(err: Exception) -> str:
-    return ((getattr(err, "response", None) or {}).get("Error") or {}).get("Code", "")
 
 
 def missing(err: Exception) -> bool:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtops.jobs import live as jl
+
+if TYPE_CHECKING:
+    from gtops.kinds.labeling_job import JobSpec
 
 BAR_WIDTH = 20
 
@@ -43,16 +46,16 @@ class JobStatus:
         return {**asdict(self), "total": self.total, "progress": round(self.progress, 4)}
 
 
-def live_name(prepared_name: str | None, spec_job: dict, listing: dict[str, dict]) -> str:
+def live_name(prepared_name: str | None, spec_job: JobSpec, listing: dict[str, dict]) -> str:
     """The live job a spec job stands for (relaunch: auto: the current configuration's, else the newest)."""
     if prepared_name and prepared_name.lower() in listing:
         return listing[prepared_name.lower()]["LabelingJobName"]
-    if spec_job.get("relaunch") == "auto":
-        base = re.sub(r"-+$", "", spec_job["name"][:54]).lower()
+    if spec_job.relaunch == "auto":
+        base = re.sub(r"-+$", "", spec_job.name[:54]).lower()
         versions = [s for k, s in listing.items() if re.fullmatch(re.escape(base) + r"-[0-9a-f]{8}", k)]
         if versions and not prepared_name:
             return max(versions, key=lambda s: str(s.get("CreationTime")))["LabelingJobName"]
-    return prepared_name or spec_job["name"]
+    return prepared_name or spec_job.name
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -122,12 +125,12 @@ def render_text(rows: list[JobStatus]) -> str:
     return "\n".join(lines)
 
 
-def collect(sm, spec_jobs: list[tuple[dict, str | None]]) -> list[JobStatus]:
+def collect(sm, spec_jobs: list[tuple[JobSpec, str | None]]) -> list[JobStatus]:
     """Status of every spec job; `spec_jobs` pairs each spec job with its prepared name (if known)."""
     listing = jl.list_jobs(sm)
     rows = []
     for job, prepared_name in spec_jobs:
         name = live_name(prepared_name, job, listing)
         described = jl.describe(sm, name) if name.lower() in listing else None
-        rows.append(job_status(job["name"], name, described))
+        rows.append(job_status(job.name, name, described))
     return rows

@@ -57,19 +57,19 @@ def upload_images_for_prefixes(env: dict, spec_path: Path) -> None:
     s3 = boto3.client(
         "s3",
         endpoint_url=f"http://127.0.0.1:{env['GTOPS_SANDBOX_PORT']}",
-        region_name=spec.data["region"],
+        region_name=spec.setup.region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
     image = (REPO / "specs/trains-and-cars/data/images/train1.png").read_bytes()
-    for job in spec.data["jobs"]:
-        prefix = (job.get("input") or {}).get("s3_prefix")
+    for job in spec.setup.jobs:
+        prefix = job.input.get("s3_prefix")
         if not prefix:
             continue
         bucket, _, key = prefix[5:].partition("/")
         if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
-            where = {"LocationConstraint": spec.data["region"]}
-            extra = {} if spec.data["region"] == "us-east-1" else {"CreateBucketConfiguration": where}
+            where = {"LocationConstraint": spec.setup.region}
+            extra = {} if spec.setup.region == "us-east-1" else {"CreateBucketConfiguration": where}
             s3.create_bucket(Bucket=bucket, **extra)
         for i in range(3):
             s3.put_object(Bucket=bucket, Key=f"{key}image-{i}.png", Body=image)

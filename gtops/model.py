@@ -12,6 +12,12 @@ from typing import Any
 
 OWNER_TAG = "gtops:managed"
 SETUP_TAG = "gtops:setup"
+GTOPS_TAG_PREFIX = "gtops:"
+
+
+def user_tags(tags: dict[str, str] | None) -> dict[str, str]:
+    """The tags people set, sorted: gtops's own (gtops:managed, gtops:setup, ...) left out."""
+    return {k: v for k, v in sorted((tags or {}).items()) if not k.startswith(GTOPS_TAG_PREFIX)}
 
 
 @dataclass(frozen=True, order=True)

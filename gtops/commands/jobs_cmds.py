@@ -37,11 +37,11 @@ def _team_arns(aws, setup: Setup) -> dict[str, str]:
     wanted = {t.name for t in setup.teams}
     if not wanted:
         return arns
-    sm = aws.client("sagemaker")
-    for page in sm.get_paginator("list_workteams").paginate():
-        for team in page.get("Workteams") or []:
-            if team["WorkteamName"] in wanted:
-                arns[team["WorkteamName"]] = team["WorkteamArn"]
+    from gtops.kinds.sagemaker import workteams
+
+    for team in workteams(aws):
+        if team["WorkteamName"] in wanted:
+            arns[team["WorkteamName"]] = team["WorkteamArn"]
     return arns
 
 

@@ -1,83 +1,52 @@
 """`gtops export`: read a live setup and write the spec that describes it, the way to adopt a setup built by
 hand (peribolos's --dump, Terraform's generated configuration).
 
-The spec is written in the spec language's own vocabulary, from the same live readers `plan` uses, so it
-plans to no changes, except what adoption itself adds: gtops's ownership tags on the pool, workforce and
-teams and, when teams notify workers, each worker's topic subscription. Secrets are never read into it (the
-client secret is dropped as soon as it is described).
+The setup is first discovered in the region (`discover`): the pool (--pool, --pool-id, or the one the
+region's private workforce uses), the app client its workforce or teams sign in through, the teams built on
+it, the topic they notify, and the region's private workforce. It is then read with the same live readers
+`plan` uses (gtops.live.read_live), and each kind writes its own part of the spec from what its reader found
+(its `export` hook, gtops/kinds/<kind>.py), in the spec language's own vocabulary. So the spec plans to no
+changes, except what adoption itself adds: gtops's ownership tags on the pool, workforce and teams and, when
+teams notify workers, each worker's topic subscription. Secrets are never read into it (the client secret is
+dropped as soon as it is described). A workforce the spec language cannot describe (one that signs workers
+in through an OIDC identity provider) is named in the exported file's header, not exported.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-from dataclasses import dataclass, field
+import textwrap
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gtops.errors import GtopsError
-from gtops.kinds.user_group import split_description
-from gtops.model import OWNER_TAG, SETUP_TAG
+from gtops.errors import AmbiguousResource, GtopsError
+from gtops.kinds.base import AwsHandle, Export
+from gtops.kinds.user import spreadsheet_safe
+from gtops.model import SETUP_TAG, Address, user_tags
+from gtops.setup import Setup
 
-CSV_THRESHOLD = 25  # more workers than this go to workers.csv (with --out)
-GTOPS_TAG = re.compile(r"^gtops:")
 SETUP_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
+# What export_setup returns: the exported spec (`data`), the notes for its header and the files written
+# beside it (the roster, UI templates), with the setup and live state it was written from.
+Exported = Export
 
-@dataclass
-class Exported:
-    data: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
-    workers_csv: str | None = None  # CSV text when the roster is written apart
-    files: dict[str, str] = field(default_factory=dict)  # extra files (UI templates): relative path -> text
-
-
-def _user_tags(tags: dict | None) -> dict[str, str]:
-    return {k: v for k, v in sorted((tags or {}).items()) if not GTOPS_TAG.match(k)}
-
-
-def _private_workforce(sm) -> dict | None:
-    for page in sm.get_paginator("list_workforces").paginate():
-        for wf in page.get("Workforces", []):
-            if wf.get("CognitoConfig"):
-                return wf
-    return None
+__all__ = [
+    "Exported",
+    "check_writable_folder",
+    "discover",
+    "export_setup",
+    "spreadsheet_safe",
+    "to_yaml",
+    "write",
+]
 
 
-def _resolve_pool(aws, pool_name: str | None, pool_id: str | None, wf: dict | None) -> str:
-    from gtops.kinds.cognito import find_pool_id
-
-    if pool_id or pool_name:
-        if pool_id and not pool_name:
-            idp = aws.client("cognito-idp")
-            try:
-                idp.describe_user_pool(UserPoolId=pool_id)
-            except Exception:
-                raise GtopsError(f"no user pool {pool_id} in {aws.region}") from None
-            return pool_id
-        found = find_pool_id(aws, pool_name, pool_id)
-        if not found:
-            raise GtopsError(f"no user pool named {pool_name!r} in {aws.region}")
-        return found
-    if wf:
-        return wf["CognitoConfig"]["UserPool"]
-    idp = aws.client("cognito-idp")
-    pools = [
-        p for page in idp.get_paginator("list_user_pools").paginate(MaxResults=60) for p in page["UserPools"]
-    ]
-    if len(pools) == 1:
-        return pools[0]["Id"]
-    names = ", ".join(f"{p['Name']} ({p['Id']})" for p in pools) or "none"
-    raise GtopsError(
-        f"the region {aws.region} has no private workforce to follow to its pool; name the pool with --pool "
-        f"or --pool-id (pools: {names})"
-    )
-
-
-def _portal_text(text: str, subdomain: str | None) -> str:
-    return text.replace(f"https://{subdomain}", "{portal_url}") if subdomain else text
+def _user_tags(tags: dict | None) -> dict[str, str]:  # the jobs export's
+    return user_tags(tags)
 
 
 def _duration(seconds: int) -> str:
@@ -86,220 +55,165 @@ def _duration(seconds: int) -> str:
     return format_duration(int(seconds))
 
 
+def _pick_pool(
+    aws: AwsHandle,
+    pools: list[dict[str, Any]],
+    pool_name: str | None,
+    pool_id: str | None,
+    wf: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The pool to export (as ListUserPools describes it): the one named, else the region's workforce's,
+    else the region's only pool."""
+    if pool_id:
+        found = [p for p in pools if p["Id"] == pool_id]
+        if not found:
+            raise GtopsError(f"no user pool {pool_id} in {aws.region}")
+        if pool_name and found[0]["Name"] != pool_name:
+            raise GtopsError(f"the user pool {pool_id} is named {found[0]['Name']!r}, not {pool_name!r}")
+        return found[0]
+    if pool_name:
+        found = [p for p in pools if p["Name"] == pool_name]
+        if not found:
+            raise GtopsError(f"no user pool named {pool_name!r} in {aws.region}")
+        if len(found) > 1:
+            ids = ", ".join(sorted(p["Id"] for p in found))
+            raise AmbiguousResource(
+                f"{len(found)} user pools are named {pool_name!r} in {aws.region}: {ids}. "
+                "Name the one to export with --pool-id."
+            )
+        return found[0]
+    followed = ((wf or {}).get("CognitoConfig") or {}).get("UserPool")
+    found = [p for p in pools if followed and p["Id"] == followed]
+    if found:
+        return found[0]
+    if len(pools) == 1:
+        return pools[0]
+    names = ", ".join(f"{p['Name']} ({p['Id']})" for p in pools) or "none"
+    if wf is not None and wf.get("OidcConfig"):
+        why = (
+            f"the region {aws.region}'s private workforce {wf['WorkforceName']} signs workers in through an "
+            "OIDC identity provider, not a user pool"
+        )
+    else:
+        why = f"the region {aws.region} has no private workforce to follow to its pool"
+    raise GtopsError(f"{why}; name the pool with --pool or --pool-id (pools: {names})")
+
+
+def discover(
+    aws: AwsHandle, pool_name: str | None = None, pool_id: str | None = None
+) -> tuple[Setup, list[str]]:
+    """The setup to export, found in the region with the kinds' own listings, and notes on what was chosen.
+
+    It names what the live readers then read: the pool (pinned by id only when another pool has its name),
+    the app client its workforce (or else its teams) signs in through, the teams built on the pool, the
+    topic they notify, and the region's private workforce (whichever pool or identity provider it uses: its
+    export hook says what becomes of it). Its name is a placeholder until the pool's tags are read.
+    """
+    from gtops.kinds import app_client, cognito, sagemaker
+    from gtops.kinds.app_client import ClientSpec
+    from gtops.kinds.invitation import InvitationSpec
+    from gtops.kinds.sns_topic import TopicSpec
+    from gtops.kinds.user_pool import PoolSpec
+    from gtops.kinds.workforce import WorkforceSpec
+    from gtops.kinds.workteam import TeamSpec
+
+    notes: list[str] = []
+    private = sagemaker.private_workforces(aws)
+    wf = private[0] if private else None
+    pools = cognito.user_pools(aws)
+    pool = _pick_pool(aws, pools, pool_name, pool_id, wf)
+    pid = pool["Id"]
+    pinned = pid if sum(p["Name"] == pool["Name"] for p in pools) > 1 else None
+    teams = sorted(
+        (t for t in sagemaker.workteams(aws) if sagemaker.built_on(t, pid)), key=lambda t: t["WorkteamName"]
+    )
+
+    topics = sorted({arn for t in teams if (arn := sagemaker.notification_topic(t))})
+    if len(topics) > 1:
+        notes.append(f"teams notify {len(topics)} different topics; only {topics[0]} is kept")
+    topic = TopicSpec(topics[0].rsplit(":", 1)[-1], topics[0]) if topics else None
+
+    clients = {c["ClientId"]: c["ClientName"] for c in app_client.clients(aws, pid)}
+    config = (wf or {}).get("CognitoConfig") or {}
+    if config.get("UserPool") == pid and config.get("ClientId") in clients:
+        client_id: str | None = config["ClientId"]
+    else:
+        used = {m["ClientId"] for t in teams for m in sagemaker.cognito_members(t)}
+        chosen = [c for c in clients if c in used] or list(clients)
+        client_id = chosen[0] if chosen else None
+        if len(chosen) > 1:
+            notes.append(f"the pool has {len(chosen)} app clients; exported {client_id}")
+
+    setup = Setup(
+        name=pool["Name"],
+        region=aws.region,
+        topic=topic,
+        # An (empty) invitation asks its reader for the pool's; the pool's custom attributes are all read.
+        pool=PoolSpec(pool["Name"], id=pinned, invitation=InvitationSpec()),
+        client=ClientSpec(clients[client_id]) if client_id else None,
+        workforce=WorkforceSpec(wf["WorkforceName"]) if wf else None,
+        teams=tuple(
+            TeamSpec(
+                name=t["WorkteamName"],
+                groups=tuple(sagemaker.cognito_groups(t)),
+                description=t.get("Description") or "",
+                notifications=sagemaker.notification_topic(t) is not None,
+            )
+            for t in teams
+        ),
+    )
+    return setup, notes
+
+
+def _merge(data: dict[str, Any], part: Mapping[str, Any] | None) -> None:
+    """A kind's part into the spec: a mapping merges key by key into a section an earlier kind wrote."""
+    for key, value in (part or {}).items():
+        if isinstance(value, Mapping) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = dict(value) if isinstance(value, Mapping) else value
+
+
+def _in_spec_order(data: dict[str, Any]) -> None:
+    """Each section's keys in the order its schema lists them (a merged part lands where it belongs)."""
+    from gtops.kinds import REGISTRY
+
+    for kind in REGISTRY:
+        section = data.get(kind.spec_key) if kind.spec_key else None
+        if kind.spec_key and kind.schema and isinstance(section, dict):
+            order = list(kind.schema().get("properties") or {})
+            rank = {key: i for i, key in enumerate(order)}
+            data[kind.spec_key] = dict(sorted(section.items(), key=lambda kv: rank.get(kv[0], len(order))))
+
+
 def export_setup(
-    aws,
+    aws: AwsHandle,
     pool_name: str | None = None,
     pool_id: str | None = None,
     name: str | None = None,
     csv_name: str | None = None,
 ) -> Exported:
-    from gtops.kinds.app_client import live_attrs as client_attrs
-    from gtops.kinds.client_oauth import live_attrs as oauth_attrs
-    from gtops.kinds.invitation import live_attrs as invitation_attrs
-    from gtops.kinds.user_pool import live_attrs as pool_attrs
+    """Discover the setup, read it with the live readers, and let each kind write its part of the spec.
 
-    idp = aws.client("cognito-idp")
-    sm = aws.client("sagemaker")
-    wf = _private_workforce(sm)
-    pid = _resolve_pool(aws, pool_name, pool_id, wf)
-    pool = idp.describe_user_pool(UserPoolId=pid)["UserPool"]
-    if wf and wf["CognitoConfig"].get("UserPool") != pid:
-        wf = None  # the region's workforce belongs to another pool
-    subdomain = (wf or {}).get("SubDomain")
-    notes: list[str] = []
+    The setup is named `name`, else as the pool's gtops:setup tag says, else after the pool.
+    """
+    from gtops.kinds import REGISTRY, user_pool
+    from gtops.live import read_live
 
-    p = pool_attrs(pool)
-    setup = name or (p["tags"].get(SETUP_TAG)) or SETUP_NAME.sub("-", p["name"])[:63]
-    data: dict[str, Any] = {"name": setup, "region": aws.region}
-
-    # Teams first: they name the topic and the client.
-    teams_live = []
-    for page in sm.get_paginator("list_workteams").paginate():
-        for team in page.get("Workteams", []):
-            defs = [
-                m["CognitoMemberDefinition"]
-                for m in team.get("MemberDefinitions") or []
-                if m.get("CognitoMemberDefinition")
-            ]
-            if defs and all(d.get("UserPool") == pid for d in defs):
-                teams_live.append(team)
-                subdomain = subdomain or team.get("SubDomain")
-    topic_arns = sorted(
-        {(t.get("NotificationConfiguration") or {}).get("NotificationTopicArn") for t in teams_live} - {None}
-    )
-    if len(topic_arns) > 1:
-        notes.append(f"teams notify {len(topic_arns)} different topics; only {topic_arns[0]} is kept")
-    if topic_arns:
-        arn = topic_arns[0]
-        sns = aws.client("sns")
-        tags = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])}
-        owned = tags.get(OWNER_TAG) == "true" and tags.get(SETUP_TAG) == setup
-        data["notifications"] = {"topic": arn.rsplit(":", 1)[-1]} if owned else {"topic_arn": arn}
-
-    spec_pool: dict[str, Any] = {"name": p["name"]}
-    if (
-        len(
-            [
-                1
-                for page in idp.get_paginator("list_user_pools").paginate(MaxResults=60)
-                for x in page["UserPools"]
-                if x["Name"] == p["name"]
-            ]
-        )
-        > 1
-    ):
-        spec_pool["id"] = pid
-    for key in ("sign_in", "case_sensitive", "deletion_protection", "admin_only_create", "mfa"):
-        spec_pool[key] = p[key]
-    if p["password_policy"]:
-        spec_pool["password_policy"] = p["password_policy"]
-    if p["email"]:
-        spec_pool["email"] = p["email"]
-    invitation = {k: _portal_text(v, subdomain) for k, v in invitation_attrs(pool).items()}
-    if invitation:
-        spec_pool["invitation"] = invitation
-    if _user_tags(p["tags"]):
-        spec_pool["tags"] = _user_tags(p["tags"])
-    data["pool"] = spec_pool
-
-    groups = []
-    for page in idp.get_paginator("list_groups").paginate(UserPoolId=pid, PaginationConfig={"PageSize": 60}):
-        for g in page.get("Groups", []):
-            entry: dict[str, Any] = {"name": g["GroupName"]}
-            description, _ = split_description(g.get("Description"))
-            if description:
-                entry["description"] = description
-            if g.get("Precedence") is not None:
-                entry["precedence"] = g["Precedence"]
-            groups.append(entry)
-    if groups:
-        data["groups"] = groups
-
-    client_id = (wf or {}).get("CognitoConfig", {}).get("ClientId")
-    if not client_id:
-        used = {
-            d["ClientId"]
-            for t in teams_live
-            for m in t["MemberDefinitions"]
-            if (d := m.get("CognitoMemberDefinition"))
-        }
-        clients = [
-            c
-            for page in idp.get_paginator("list_user_pool_clients").paginate(
-                UserPoolId=pid, PaginationConfig={"PageSize": 60}
-            )
-            for c in page["UserPoolClients"]
-        ]
-        chosen = [c["ClientId"] for c in clients if c["ClientId"] in used] or [c["ClientId"] for c in clients]
-        client_id = chosen[0] if chosen else None
-        if len(chosen) > 1:
-            notes.append(f"the pool has {len(chosen)} app clients; exported {client_id}")
-    if client_id:
-        client = idp.describe_user_pool_client(UserPoolId=pid, ClientId=client_id)["UserPoolClient"]
-        has_secret = client.pop("ClientSecret", None) is not None
-        c = client_attrs(client, has_secret)
-        spec_client: dict[str, Any] = {"name": c["name"], "generate_secret": c["generate_secret"]}
-        if c["auth_flows"]:
-            spec_client["auth_flows"] = c["auth_flows"]
-        spec_client["token_revocation"] = c["token_revocation"]
-        if c["token_validity"]:
-            spec_client["token_validity"] = {k: _duration(v) for k, v in c["token_validity"].items()}
-        o = oauth_attrs(client)
-        spec_client["oauth"] = {k: o[k] for k in ("flows", "scopes", "identity_providers")}
-        portal = f"https://{subdomain}" if subdomain else None
-        if o["callback_urls"] and (not portal or o["callback_urls"] != [f"{portal}/oauth2/idpresponse"]):
-            spec_client["callback_urls"] = o["callback_urls"]
-        if o["logout_urls"] and (not portal or o["logout_urls"] != [f"{portal}/logout"]):
-            spec_client["logout_urls"] = o["logout_urls"]
-        data["client"] = spec_client
-
-    if pool.get("Domain"):
-        data["domain"] = pool["Domain"]
-    if wf:
-        spec_wf: dict[str, Any] = {"name": wf["WorkforceName"]}
-        cidrs = sorted((wf.get("SourceIpConfig") or {}).get("Cidrs") or [])
-        if cidrs:
-            spec_wf["source_ips"] = cidrs
-        data["workforce"] = spec_wf
-
-    teams = []
-    for team in sorted(teams_live, key=lambda t: t["WorkteamName"]):
-        entry = {
-            "name": team["WorkteamName"],
-            "description": team.get("Description") or f"{team['WorkteamName']} work team",
-            "groups": sorted(m["CognitoMemberDefinition"]["UserGroup"] for m in team["MemberDefinitions"]),
-            "notifications": bool((team.get("NotificationConfiguration") or {}).get("NotificationTopicArn")),
-        }
-        tags = _user_tags(
-            {
-                t["Key"]: t["Value"]
-                for page in sm.get_paginator("list_tags").paginate(ResourceArn=team["WorkteamArn"])
-                for t in page.get("Tags", [])
-            }
-        )
-        if tags:
-            entry["tags"] = tags
-        teams.append(entry)
-    if teams:
-        data["teams"] = teams
-
-    out = Exported(data, notes)
-    _export_members(aws, pid, pool, data, out, csv_name)
-    _export_jobs(aws, data, {t["WorkteamArn"]: t["WorkteamName"] for t in teams_live}, out)
-    return out
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage return) would run
-    as a formula when the roster is opened (CSV injection; OWASP's advice is a leading apostrophe, which the
-    roster reader drops again)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
-def _export_members(aws, pid: str, pool: dict, data: dict, out: Exported, csv_name: str | None) -> None:
-    from gtops.members.read import group_members, list_users
-
-    users = list_users(aws, pid)
-    if not users:
-        return
-    in_group: dict[str, set[str]] = {}
-    for g in data.get("groups") or []:
-        for username in group_members(aws, pid, g["name"]):
-            in_group.setdefault(username, set()).add(g["name"])
-    workers = []
-    skipped = []
-    for u in sorted(users, key=lambda u: (u.email or "").lower()):
-        if not u.email:
-            skipped.append(u.username)
-            continue
-        w: dict[str, Any] = {"email": u.email}
-        if u.phone:
-            w["phone"] = u.phone
-        w["groups"] = sorted(in_group.get(u.username, set()))
-        w["enabled"] = u.enabled
-        if u.attributes:
-            w["attributes"] = dict(sorted(u.attributes.items()))
-        workers.append(w)
-    if skipped:
-        out.notes.append(
-            f"{len(skipped)} users have no e-mail and are not exported: {', '.join(skipped[:10])}"
-        )
-    # The members are adopted as they are: no invitation e-mail for people who already have accounts.
-    members: dict[str, Any] = {"invitation": "suppress"}
-    if csv_name and len(workers) > CSV_THRESHOLD:
-        attrs = sorted({k for w in workers for k in (w.get("attributes") or {})})
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([spreadsheet_safe(c) for c in ["email", "phone", "groups", "enabled", *attrs]])
-        for w in workers:
-            row = [w["email"], w.get("phone", ""), ";".join(w["groups"]), "true" if w["enabled"] else "false"]
-            row += [(w.get("attributes") or {}).get(a, "") for a in attrs]
-            writer.writerow([spreadsheet_safe(c) for c in row])
-        out.workers_csv = buf.getvalue()
-        members["csv"] = csv_name
-    else:
-        members["workers"] = workers
-    data["members"] = members
+    setup, notes = discover(aws, pool_name, pool_id)
+    assert setup.pool is not None
+    live = read_live(aws, setup)
+    pool = live.get(Address(user_pool.NAME, setup.pool.name))
+    if pool is None:
+        raise GtopsError(f"the user pool {setup.pool.name!r} went away while it was being read")
+    found = pool.attrs.get("tags") or {}
+    setup = replace(setup, name=name or found.get(SETUP_TAG) or SETUP_NAME.sub("-", setup.pool.name)[:63])
+    run = Export(aws, setup, live, {"name": setup.name, "region": aws.region}, notes, csv_name=csv_name)
+    for kind in REGISTRY:  # dependency order: the spec's sections come out in the schema's order
+        if kind.export is not None:
+            _merge(run.data, kind.export(run))
+    _in_spec_order(run.data)
+    return run
 
 
 def _export_jobs(aws, data: dict, team_names: dict[str, str], out: Exported) -> None:
@@ -421,7 +335,10 @@ def to_yaml(exported: Exported, source: str) -> str:
         f"# Exported by `gtops export` from {source}.",
         "# Review it, commit it, then `gtops plan` shows what adopting this setup changes (ownership tags).",
     ]
-    header += [f"# Note: {n}" for n in exported.notes]
+    for note in exported.notes:
+        header += textwrap.wrap(
+            note, 110, initial_indent="# Note: ", subsequent_indent="#   ", break_on_hyphens=False
+        )
     body = _Dumper.dump(exported.data)
     # Spec files go through jinja2: a literal `{{` or `{%` in a value must come out as written.
     body = re.sub(r"\{([{%])", lambda m: "{{ '{" + m.group(1) + "' }}", body)
@@ -448,10 +365,6 @@ def write(exported: Exported, source: str, out: Path | None) -> list[Path]:
         spec_path = out / f"{exported.data['name']}.yaml"
         spec_path.write_text(text)
         written.append(spec_path)
-        if exported.workers_csv is not None:
-            path = out / exported.data["members"]["csv"]
-            path.write_text(exported.workers_csv)
-            written.append(path)
         for rel, body in exported.files.items():
             path = out / rel
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from gtops.kinds import (
     workforce,
     workteam,
 )
-from gtops.kinds.base import Kind, Step, Use
+from gtops.kinds.base import Export, Kind, Step, Use
 
 REGISTRY: tuple[Kind, ...] = (
     sns_topic.KIND,
@@ -65,6 +65,7 @@ def uses() -> tuple[Use, ...]:
 
 __all__ = [
     "BY_NAME",
+    "Export",
     "KINDS",
     "KIND_RANK",
     "REGISTRY",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtops.errors import AmbiguousResource
 from gtops.kinds import cognito
-from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
 from gtops.model import Address, Resource
 from gtops.spec import fields as f
 
@@ -187,14 +187,18 @@ def live_attrs(client: Mapping[str, Any], has_secret: bool) -> dict[str, Any]:
     }
 
 
+def clients(aws: AwsHandle, pool_id: str) -> list[dict[str, Any]]:
+    """The pool's app clients, as ListUserPoolClients describes them (ClientId, ClientName)."""
+    idp = aws.client("cognito-idp")
+    pages = idp.get_paginator("list_user_pool_clients").paginate(
+        UserPoolId=pool_id, PaginationConfig={"PageSize": cognito.PAGE}
+    )
+    return [c for page in pages for c in page.get("UserPoolClients", [])]
+
+
 def find(aws: AwsHandle, pool_id: str, name: str) -> str | None:
     """The id of the pool's client named `name`; two of that name are an error naming both."""
-    idp = aws.client("cognito-idp")
-    ids = []
-    for page in idp.get_paginator("list_user_pool_clients").paginate(
-        UserPoolId=pool_id, PaginationConfig={"PageSize": cognito.PAGE}
-    ):
-        ids += [c["ClientId"] for c in page.get("UserPoolClients", []) if c.get("ClientName") == name]
+    ids = [c["ClientId"] for c in clients(aws, pool_id) if c.get("ClientName") == name]
     if len(ids) > 1:
         raise AmbiguousResource(
             f"{len(ids)} app clients are named {name!r} in pool {pool_id}: {', '.join(sorted(ids))}. "
@@ -222,6 +226,24 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     state.ids.client_id = found
     state.ids.client_raw = client
     state.add(Resource(Address(NAME, setup.client.name), live_attrs(client, has_secret), meta={"id": found}))
+
+
+def export(run: Export) -> dict[str, Any] | None:
+    """The client's settings, token lifetimes as durations (its OAuth settings are client_oauth's)."""
+    from gtops.spec.durations import format_duration
+
+    spec = run.setup.client
+    res = run.live.get(Address(NAME, spec.name)) if spec else None
+    if res is None:
+        return None
+    attrs = res.attrs
+    out: dict[str, Any] = {"name": attrs["name"], "generate_secret": attrs["generate_secret"]}
+    if attrs["auth_flows"]:
+        out["auth_flows"] = attrs["auth_flows"]
+    out["token_revocation"] = attrs["token_revocation"]
+    if attrs["token_validity"]:
+        out["token_validity"] = {k: format_duration(int(v)) for k, v in attrs["token_validity"].items()}
+    return {SPEC_KEY: out}
 
 
 # --- steps ------------------------------------------------------------------------------------------------
@@ -310,9 +332,10 @@ KIND = Kind(
     cascades=True,
     desired=desired,
     read=read,
+    export=export,
     steps={"create": create, "update": update, "delete": delete},
     iam=(
-        Use(f"{__name__}:find", "cognito-idp", ("ListUserPoolClients",), "pool", "client"),
+        Use(f"{__name__}:clients", "cognito-idp", ("ListUserPoolClients",), "pool", "client"),
         Use(f"{__name__}:describe", "cognito-idp", ("DescribeUserPoolClient",), "pool", "client"),
         Use(
             f"{__name__}:create",

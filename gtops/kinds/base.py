@@ -45,6 +45,31 @@ Desired = Callable[["Setup"], list[Resource]]
 Reader = Callable[[AwsHandle, "Setup", "LiveState"], None]
 
 
+@dataclass
+class Export:
+    """One `gtops export` run as the kinds' export hooks see it (gtops.gitops.export builds it).
+
+    `setup` is what is exported: discovered from the region (the pool, the client its workforce or teams
+    use, those teams, their topic, the region's private workforce) and named as the exported spec will be;
+    `live` is what `read_live` found for it. A hook reads those (and, for a bulk kind, AWS through its own
+    bulk readers) and returns its part of the spec; it may add notes for the exported file's header and
+    files to write beside it.
+    """
+
+    aws: AwsHandle
+    setup: Setup
+    live: LiveState
+    data: dict[str, Any] = field(default_factory=dict)  # the exported spec: the hooks' parts, merged
+    notes: list[str] = field(default_factory=list)  # said in the exported file's header
+    files: dict[str, str] = field(default_factory=dict)  # written beside the spec: relative path -> text
+    csv_name: str | None = None  # where a long roster goes (with --out); None: written inline
+
+
+# A kind's part of the exported spec, {spec key: value} (a mapping merges key by key into what an earlier
+# kind wrote, so the invitation lands in `pool:`), or None when it has nothing to say.
+Exporter = Callable[[Export], Mapping[str, Any] | None]
+
+
 @dataclass(frozen=True)
 class Use:
     """Operations one code path calls on one service, for `gtops iam-policy`.
@@ -103,6 +128,11 @@ class Kind:
     warnings: Callable[[Setup], list[str]] | None = None
     desired: Desired | None = None
     read: Reader | None = None
+    # `gtops export`: what `read` found (the kind's live resources, and the ids and described objects it
+    # keeps in LiveIds), written back in the spec's vocabulary so that the exported spec plans to no changes:
+    # no ids where the spec uses names, no gtops ownership tags, durations not seconds, the portal's URL as
+    # {portal_url} and the default URLs left out. Every kind with a spec key has one.
+    export: Exporter | None = None
     steps: Mapping[str, Step] = field(default_factory=dict)
     # Bulk kinds plan themselves from bulk reads: (aws, spec, live) -> (changes, warnings), or None when the
     # spec does not use the kind.

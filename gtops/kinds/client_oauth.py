@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
 from gtops.kinds import app_client
-from gtops.kinds.base import APPLY, AwsHandle, Kind, Use
+from gtops.kinds.base import APPLY, AwsHandle, Export, Kind, Use
 from gtops.model import Address, Ref, Resource
 
 if TYPE_CHECKING:
@@ -64,6 +64,33 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     state.add(Resource(Address(NAME, setup.client.name), live_attrs(state.ids.client_raw)))
 
 
+def export(run: Export) -> dict[str, Any] | None:
+    """The client's OAuth settings, into `client:`; URLs that are the portal's defaults are left out.
+
+    The spec cannot turn OAuth off (the worker portal signs in through it): an empty setting is left out,
+    so it is unmanaged, or gtops's default where the spec has a portal (the plan shows that).
+    """
+    from gtops.kinds import workforce
+
+    spec = run.setup.client
+    res = run.live.get(Address(NAME, spec.name)) if spec else None
+    if spec is None or res is None:
+        return None
+    attrs = res.attrs
+    portal = workforce.portal(run.setup, run.live)
+    oauth = {k: attrs[k] for k in ("flows", "scopes", "identity_providers") if attrs[k]}
+    out: dict[str, Any] = {"oauth": oauth} if oauth else {}
+    if portal and not attrs["flows"]:
+        run.notes.append(
+            f"the app client {spec.name} has OAuth turned off, but the worker portal signs in through it: "
+            "applying the spec turns it on with gtops's default flows and scopes (the plan shows it)"
+        )
+    for key, path in (("callback_urls", "/oauth2/idpresponse"), ("logout_urls", "/logout")):
+        if attrs[key] and (not portal or attrs[key] != [f"https://{portal}{path}"]):
+            out[key] = attrs[key]
+    return {app_client.SPEC_KEY: out}
+
+
 def apply_fields(request: dict[str, Any], attrs: Mapping[str, Any]) -> dict[str, Any]:
     flows = list(attrs.get("flows") or [])
     request["AllowedOAuthFlowsUserPoolClient"] = bool(flows)
@@ -99,6 +126,7 @@ KIND = Kind(
     with_parent="the app client",
     desired=desired,
     read=read,
+    export=export,
     steps={"create": apply, "update": apply},
     iam=(Use(f"{__name__}:apply", "cognito-idp", ("UpdateUserPoolClient",), "pool", "client", APPLY),),
 )

@@ -15,6 +15,16 @@ if TYPE_CHECKING:
 PAGE = 60  # the largest page Cognito's List* operations accept
 
 
+def user_pools(aws: AwsHandle) -> list[dict[str, Any]]:
+    """Every user pool of the region, as ListUserPools describes it (Id, Name)."""
+    idp = aws.client("cognito-idp")
+    return [
+        p
+        for page in idp.get_paginator("list_user_pools").paginate(MaxResults=PAGE)
+        for p in page.get("UserPools", [])
+    ]
+
+
 def find_pool_id(aws: AwsHandle, name: str, pinned: str | None) -> str | None:
     """The id of the pool named `name` (Cognito does not keep names unique: two is an error naming both)."""
     from gtops.aws import error_code
@@ -30,9 +40,7 @@ def find_pool_id(aws: AwsHandle, name: str, pinned: str | None) -> str | None:
         if found["Name"] != name:
             raise GtopsError(f"pool.id {pinned} is named {found['Name']!r}, not {name!r} as the spec says")
         return pinned
-    matches = []
-    for page in idp.get_paginator("list_user_pools").paginate(MaxResults=PAGE):
-        matches += [p["Id"] for p in page.get("UserPools", []) if p.get("Name") == name]
+    matches = [p["Id"] for p in user_pools(aws) if p.get("Name") == name]
     if len(matches) > 1:
         raise AmbiguousResource(
             f"{len(matches)} user pools are named {name!r} in {aws.region}: {', '.join(sorted(matches))}. "

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
 from gtops.kinds import cognito
-from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
 from gtops.model import Address, Resource
 from gtops.spec import fields as f
 
@@ -58,6 +58,11 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     state.add(Resource(Address(NAME, pool["Domain"]), {"domain": pool["Domain"], "user_pool": pool["Name"]}))
 
 
+def export(run: Export) -> dict[str, Any] | None:
+    found = run.live.of_kind(NAME)
+    return {SPEC_KEY: found[0].name} if found else None
+
+
 def create(ctx: ApplyContext, change: Change) -> None:
     idp = ctx.aws.client("cognito-idp")
     domain = change.address.name
@@ -86,6 +91,7 @@ KIND = Kind(
     one_per_parent="pool",
     desired=desired,
     read=read,
+    export=export,
     steps={"create": create, "update": create, "delete": delete},
     iam=(
         Use(f"{__name__}:create", "cognito-idp", ("DescribeUserPoolDomain",), "any", "domain", APPLY),

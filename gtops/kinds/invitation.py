@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
 from gtops.kinds import cognito
-from gtops.kinds.base import APPLY, Kind, Use
+from gtops.kinds.base import APPLY, Export, Kind, Use
 from gtops.model import Address, Ref, Resource
 from gtops.spec import fields as f
 
@@ -96,6 +96,19 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     state.add(Resource(Address(NAME, pool["Name"]), live_attrs(pool)))
 
 
+def export(run: Export) -> dict[str, Any] | None:
+    """The invitation, into `pool:`, with the worker portal's URL written back as {portal_url}."""
+    from gtops.kinds import user_pool, workforce
+
+    pool = run.setup.pool
+    res = run.live.get(Address(NAME, pool.name)) if pool else None
+    if res is None or not res.attrs:
+        return None
+    portal = workforce.portal(run.setup, run.live)
+    found = {k: v.replace(f"https://{portal}", PORTAL) if portal else v for k, v in res.attrs.items()}
+    return {user_pool.SPEC_KEY: {"invitation": found}}
+
+
 def apply(ctx: ApplyContext, change: Change) -> None:
     idp = ctx.aws.client("cognito-idp")
     attrs = ctx.resolve(change.after or {})
@@ -114,6 +127,7 @@ KIND = Kind(
     with_parent="the user pool",
     desired=desired,
     read=read,
+    export=export,
     steps={"create": apply, "update": apply},
     iam=(Use(f"{__name__}:apply", "cognito-idp", ("UpdateUserPool",), "pool", "pool", APPLY),),
 )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gtops.kinds.base import APPLY, DESTROY, Kind, Use
+from gtops.kinds.base import APPLY, DESTROY, Export, Kind, Use
 from gtops.spec import fields as f
 
 if TYPE_CHECKING:
@@ -343,6 +343,18 @@ def plan(aws: AwsHandle, spec: Any, live: LiveState) -> tuple[list[Change], list
     return plan_jobs(aws, spec, live)
 
 
+def export(run: Export) -> dict[str, Any] | None:
+    """The jobs of the exported teams that gtops made (gtops.gitops.export's jobs export, on gtops.jobs);
+    jobs made by hand are named in the header."""
+    from gtops.gitops.export import _export_jobs
+
+    arns = run.live.ids.team_arns
+    teams = {arns[t.name]: t.name for t in run.setup.teams if t.name in arns}
+    data: dict[str, Any] = {"name": run.setup.name}
+    _export_jobs(run.aws, data, teams, run)
+    return {SPEC_KEY: data[SPEC_KEY]} if SPEC_KEY in data else None
+
+
 def create(ctx: ApplyContext, change: Change) -> None:
     from gtops.jobs.apply import job_create
 
@@ -364,6 +376,7 @@ KIND = Kind(
     bulk=True,
     implies=("sagemaker_workteam",),
     plan=plan,
+    export=export,
     steps={"create": create, "delete": stop},
     iam=(
         # gtops finds this setup's jobs (and names taken in any letter case) among all the region's jobs.

@@ -38,10 +38,24 @@ def tag_list(values: Mapping[str, str] | None) -> list[dict[str, str]]:
 
 
 def cognito_groups(team: Mapping[str, Any]) -> list[str]:
+    return sorted(m["UserGroup"] for m in cognito_members(team))
+
+
+def cognito_members(team: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The team's Cognito member definitions (UserPool, UserGroup, ClientId); none for an OIDC team."""
     members = team.get("MemberDefinitions") or []
-    return sorted(
-        m["CognitoMemberDefinition"]["UserGroup"] for m in members if m.get("CognitoMemberDefinition")
-    )
+    return [m["CognitoMemberDefinition"] for m in members if m.get("CognitoMemberDefinition")]
+
+
+def built_on(team: Mapping[str, Any], pool_id: str) -> bool:
+    """Whether the team is made of groups of this user pool (and only of them)."""
+    found = cognito_members(team)
+    return bool(found) and all(m.get("UserPool") == pool_id for m in found)
+
+
+def notification_topic(team: Mapping[str, Any]) -> str | None:
+    """The ARN of the SNS topic the team notifies its workers through, or None."""
+    return (team.get("NotificationConfiguration") or {}).get("NotificationTopicArn") or None
 
 
 def wait_for_workforce(

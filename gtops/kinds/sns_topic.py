@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
-from gtops.model import Address, Resource
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
+from gtops.model import Address, Resource, user_tags
 from gtops.spec import fields as f
 
 if TYPE_CHECKING:
@@ -128,6 +128,22 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     )
 
 
+def export(run: Export) -> dict[str, Any] | None:
+    """A topic this setup owns by name (`topic`), any other by ARN (`topic_arn`: gtops borrows it)."""
+    topic = run.setup.topic
+    if topic is None:
+        return None
+    res = run.live.get(Address(NAME, topic.name))
+    if res is None:
+        run.notes.append(f"the teams notify the topic {topic.arn(run.aws)}, which does not exist")
+    elif run.setup.owns(res.attrs.get("tags")):
+        owned: dict[str, Any] = {"topic": topic.name}
+        if user_tags(res.attrs.get("tags")):
+            owned["tags"] = user_tags(res.attrs.get("tags"))
+        return {SPEC_KEY: owned}
+    return {SPEC_KEY: {"topic_arn": topic.arn(run.aws)}}
+
+
 def apply(ctx: ApplyContext, change: Change) -> None:
     """Create the topic (idempotent for an existing name); merge gtops's publish statement into its policy."""
     topic = ctx.setup.topic
@@ -182,6 +198,7 @@ KIND = Kind(
     tagged=True,
     desired=desired,
     read=read,
+    export=export,
     steps={"create": apply, "update": apply, "delete": delete},
     iam=(
         Use(f"{__name__}:read", "sns", ("GetTopicAttributes", "ListTagsForResource"), "topic", "topic"),

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gtops.kinds.base import APPLY, DESTROY, Kind, Use
+from gtops.kinds.base import APPLY, DESTROY, Export, Kind, Use
 from gtops.spec import fields as f
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 NAME = "cognito_user"
 SPEC_KEY = "members"
+CSV_THRESHOLD = 25  # `gtops export`: more workers than this go to a roster file (with --out)
 # Cognito quota categories gtops paces itself in (gtops.members.ratelimit), plus SNS subscriptions.
 QUOTA_CATEGORIES = (
     "UserCreation",
@@ -152,6 +153,63 @@ def plan(aws: AwsHandle, spec: Any, live: LiveState) -> tuple[list[Change], list
     return plan_members(aws, spec.setup, live)
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage return) would run
+    as a formula when the roster is opened (CSV injection; OWASP's advice is a leading apostrophe, which the
+    roster reader drops again)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def export(run: Export) -> dict[str, Any] | None:
+    """The pool's users with their groups, adopted as they are (no invitation for existing accounts); more
+    than CSV_THRESHOLD go to a roster file when the export is written to a folder."""
+    import csv
+    import io
+    from dataclasses import replace
+
+    from gtops.kinds.user_group import GroupSpec
+    from gtops.members.read import read_roster
+
+    # Every group of the pool is exported, so membership in each is read; no team: no subscriptions.
+    groups = tuple(GroupSpec(res.name) for res in run.live.of_kind("cognito_user_group"))
+    users = read_roster(run.aws, replace(run.setup, groups=groups, teams=()), run.live).users
+    if not users:
+        return None
+    workers = []
+    skipped = []
+    for u in sorted(users, key=lambda u: (u.email or "").lower()):
+        if not u.email:
+            skipped.append(u.username)
+            continue
+        w: dict[str, Any] = {"email": u.email}
+        if u.phone:
+            w["phone"] = u.phone
+        w["groups"] = sorted(u.groups)
+        w["enabled"] = u.enabled
+        if u.attributes:
+            w["attributes"] = dict(sorted(u.attributes.items()))
+        workers.append(w)
+    if skipped:
+        run.notes.append(
+            f"{len(skipped)} users have no e-mail and are not exported: {', '.join(skipped[:10])}"
+        )
+    members: dict[str, Any] = {"invitation": "suppress"}
+    if run.csv_name and len(workers) > CSV_THRESHOLD:
+        attrs = sorted({k for w in workers for k in (w.get("attributes") or {})})
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([spreadsheet_safe(c) for c in ["email", "phone", "groups", "enabled", *attrs]])
+        for w in workers:
+            row = [w["email"], w.get("phone", ""), ";".join(w["groups"]), "true" if w["enabled"] else "false"]
+            row += [(w.get("attributes") or {}).get(a, "") for a in attrs]
+            writer.writerow([spreadsheet_safe(c) for c in row])
+        run.files[run.csv_name] = buf.getvalue()
+        members["csv"] = run.csv_name
+    else:
+        members["workers"] = workers
+    return {SPEC_KEY: members}
+
+
 def write_workers(ctx: ApplyContext, changes: list[Change]) -> Any:
     from gtops.members.apply import apply_members
 
@@ -167,6 +225,7 @@ KIND = Kind(
     bulk=True,
     implies=("cognito_user_pool", "cognito_user_group"),
     plan=plan,
+    export=export,
     batch=write_workers,
     iam=(
         Use("gtops.members.read:list_users", "cognito-idp", ("ListUsers",), "pool", "members"),

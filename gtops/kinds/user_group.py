@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gtops.kinds import cognito
-from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
 from gtops.model import Address, Resource
 from gtops.spec import fields as f
 
@@ -115,6 +115,19 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
             state.add(Resource(address(group["GroupName"]), attrs))
 
 
+def export(run: Export) -> dict[str, Any] | None:
+    """Every group of the pool, as read (the reader has already taken gtops's marker off the description)."""
+    groups = []
+    for res in run.live.of_kind(NAME):
+        entry: dict[str, Any] = {"name": res.attrs["name"]}
+        if res.attrs.get("description"):
+            entry["description"] = res.attrs["description"]
+        if res.attrs.get("precedence") is not None:
+            entry["precedence"] = res.attrs["precedence"]
+        groups.append(entry)
+    return {SPEC_KEY: groups} if groups else None
+
+
 def apply(ctx: ApplyContext, change: Change) -> None:
     idp = ctx.aws.client("cognito-idp")
     attrs = change.after or {}
@@ -177,6 +190,7 @@ KIND = Kind(
     delete_after_updates_unless="cognito_user_pool",
     desired=desired,
     read=read,
+    export=export,
     steps={"create": apply, "update": apply, "delete": delete},
     iam=(
         Use(f"{__name__}:read", "cognito-idp", ("ListGroups",), "pool", "pool"),

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gtops.kinds import cognito, invitation
-from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
-from gtops.model import Address, Resource
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
+from gtops.model import Address, Resource, user_tags
 from gtops.spec import fields as f
 
 if TYPE_CHECKING:
@@ -247,6 +247,26 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     state.add(Resource(Address(NAME, pool["Name"]), attrs, meta={"id": found}))
 
 
+def export(run: Export) -> dict[str, Any] | None:
+    """The pool's settings, written out in full (AWS's values, not gtops's defaults, are what is adopted)."""
+    spec = run.setup.pool
+    res = run.live.get(Address(NAME, spec.name)) if spec else None
+    if spec is None or res is None:
+        return None
+    attrs = res.attrs
+    out: dict[str, Any] = {"name": attrs["name"]}
+    if spec.id:  # pinned only when another pool of the region has the same name
+        out["id"] = spec.id
+    for key in ("sign_in", "case_sensitive", "deletion_protection", "admin_only_create", "mfa"):
+        out[key] = attrs[key]
+    for key in ("password_policy", "email", "custom_attributes"):
+        if attrs.get(key):
+            out[key] = attrs[key]
+    if user_tags(attrs.get("tags")):
+        out["tags"] = user_tags(attrs.get("tags"))
+    return {SPEC_KEY: out}
+
+
 # --- steps ------------------------------------------------------------------------------------------------
 
 
@@ -368,9 +388,10 @@ KIND = Kind(
     tagged=True,
     desired=desired,
     read=read,
+    export=export,
     steps={"create": create, "update": update, "delete": delete},
     iam=(
-        Use("gtops.kinds.cognito:find_pool_id", "cognito-idp", ("ListUserPools",), "any", "pool"),
+        Use("gtops.kinds.cognito:user_pools", "cognito-idp", ("ListUserPools",), "any", "pool"),
         Use("gtops.kinds.cognito:find_pool_id", "cognito-idp", ("DescribeUserPool",), "pool", "pool"),
         Use(f"{__name__}:read", "cognito-idp", ("DescribeUserPool",), "pool", "pool"),
         Use(f"{__name__}:create", "cognito-idp", ("CreateUserPool",), "any", "pool", APPLY),

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from gtops.errors import GtopsError
 from gtops.kinds import cognito, sagemaker
-from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
-from gtops.model import Address, Resource
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
+from gtops.model import Address, Resource, user_tags
 from gtops.spec import fields as f
 
 if TYPE_CHECKING:
@@ -122,11 +122,62 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     if wf.get("SubDomain"):
         state.ids.subdomain = wf["SubDomain"]
     name = setup.workforce.name if setup.workforce else wf["WorkforceName"]
-    state.add(
-        Resource(
-            Address(NAME, name), attrs, meta={"arn": wf["WorkforceArn"], "subdomain": wf.get("SubDomain")}
+    meta = {"arn": wf["WorkforceArn"], "subdomain": wf.get("SubDomain")}
+    if wf.get("OidcConfig"):
+        meta["issuer"] = wf["OidcConfig"].get("Issuer")
+    state.add(Resource(Address(NAME, name), attrs, meta=meta))
+
+
+def _on_the_pool(setup: Setup, live: LiveState) -> Resource | None:
+    """The live workforce when it is the setup's pool's (not an OIDC one, not another pool's)."""
+    res = live.get(Address(NAME, setup.workforce.name)) if setup.workforce else None
+    pool = setup.pool.name if setup.pool else None
+    return res if res is not None and pool and res.attrs.get("user_pool") == pool else None
+
+
+def portal(setup: Setup, live: LiveState) -> str | None:
+    """The worker portal's host as an exported spec knows it: its workforce's, else its first team's (as
+    `{portal_url}` and the client's default URLs resolve when it is planned)."""
+    from gtops.kinds import workteam
+
+    wf = _on_the_pool(setup, live)
+    address = wf.address if wf else (workteam.addresses(setup) or [None])[0]
+    return live.lookup(address, "subdomain") if address else None
+
+
+def export(run: Export) -> dict[str, Any] | None:
+    """The region's workforce when it signs workers in through the exported pool; otherwise a note."""
+    spec = run.setup.workforce
+    res = run.live.get(Address(NAME, spec.name)) if spec else None
+    if res is None:
+        return None
+    attrs = res.attrs
+    if attrs.get("user_pool") == OIDC:
+        teams = sorted(
+            r.name
+            for r in run.live.of_kind("sagemaker_workteam")
+            if r.attrs.get("workforce") == attrs["name"]
         )
-    )
+        issuer = f" ({res.meta['issuer']})" if res.meta.get("issuer") else ""
+        run.notes.append(
+            f"the region's private workforce {attrs['name']} signs workers in through an OIDC identity "
+            f"provider{issuer}, which the spec language cannot manage: it is not exported"
+            + (f", nor are its teams ({', '.join(teams)})" if teams else "")
+            + ". Only what is on the user pool is exported."
+        )
+        return None
+    if _on_the_pool(run.setup, run.live) is None:
+        run.notes.append(
+            f"the region's private workforce {attrs['name']} signs workers in through another user pool "
+            f"({attrs.get('user_pool')}): it is not exported"
+        )
+        return None
+    out: dict[str, Any] = {"name": attrs["name"]}
+    if attrs.get("source_ips"):
+        out["source_ips"] = attrs["source_ips"]
+    if user_tags(attrs.get("tags")):
+        out["tags"] = user_tags(attrs.get("tags"))
+    return {SPEC_KEY: out}
 
 
 def _record(ctx: ApplyContext, wf: Mapping[str, Any]) -> None:
@@ -201,6 +252,7 @@ KIND = Kind(
     tagged=True,
     desired=desired,
     read=read,
+    export=export,
     steps={"create": create, "update": update, "delete": delete},
     iam=(
         Use(

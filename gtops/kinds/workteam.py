@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from gtops.aws import error_code
 from gtops.kinds import cognito, sagemaker
-from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Kind, Use
-from gtops.model import Address, Resource
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
+from gtops.model import Address, Resource, user_tags
 from gtops.spec import fields as f
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def desired(setup: Setup) -> list[Resource]:
 
 
 def live_attrs(team: Mapping[str, Any]) -> dict[str, Any]:
-    topic = (team.get("NotificationConfiguration") or {}).get("NotificationTopicArn")
+    topic = sagemaker.notification_topic(team)
     return {
         "name": team["WorkteamName"],
         "description": team.get("Description"),
@@ -131,6 +131,26 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     for res in state.resources.values():
         if res.kind == "sagemaker_workforce" and not res.meta.get("subdomain") and state.ids.subdomain:
             res.meta["subdomain"] = state.ids.subdomain
+
+
+def export(run: Export) -> dict[str, Any] | None:
+    """The setup's teams (every team of the region is read; the pool's are the setup's), by name."""
+    teams = []
+    for team in sorted(run.setup.teams, key=lambda t: t.name):
+        res = run.live.get(Address(NAME, team.name))
+        if res is None:
+            continue
+        attrs = res.attrs
+        entry: dict[str, Any] = {
+            "name": attrs["name"],
+            "description": attrs.get("description") or f"{attrs['name']} work team",
+            "groups": attrs["groups"],
+            "notifications": bool(attrs.get("notifications")),
+        }
+        if user_tags(attrs.get("tags")):
+            entry["tags"] = user_tags(attrs.get("tags"))
+        teams.append(entry)
+    return {SPEC_KEY: teams} if teams else None
 
 
 def _request(ctx: ApplyContext, attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -198,6 +218,7 @@ KIND = Kind(
     tagged=True,
     desired=desired,
     read=read,
+    export=export,
     steps={"create": create, "update": update, "delete": delete},
     iam=(
         Use("gtops.kinds.sagemaker:workteams", "sagemaker", ("ListWorkteams",), "any", "workforce_or_teams"),

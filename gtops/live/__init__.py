@@ -54,6 +54,10 @@ class LiveState:
     def get(self, address: Address) -> Resource | None:
         return self.resources.get(address)
 
+    def of_kind(self, kind: str) -> list[Resource]:
+        """The live resources of one kind, in the order they were read."""
+        return [res for res in self.resources.values() if res.kind == kind]
+
     def lookup(self, address: Address, attr: str) -> Any:
         """Resolve a Ref target: e.g. (sagemaker_workforce.default, subdomain)."""
         res = self.resources.get(address)

@@ -121,3 +121,73 @@ def test_export_of_a_gtops_setup_plans_to_no_changes(env, stack, tmp_path):
     proc = run_gtops(env, "plan", str(exported), "--detailed-exitcode")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No changes. AWS matches the spec." in proc.stdout
+
+
+OIDC = {
+    "ClientId": "gtops-test",
+    "ClientSecret": "not-a-real-secret",
+    "Issuer": "https://sso.example.com",
+    "AuthorizationEndpoint": "https://sso.example.com/authorize",
+    "TokenEndpoint": "https://sso.example.com/token",
+    "UserInfoEndpoint": "https://sso.example.com/userinfo",
+    "LogoutEndpoint": "https://sso.example.com/logout",
+    "JwksUri": "https://sso.example.com/jwks",
+}
+
+
+def test_export_names_an_oidc_workforce_and_exports_what_is_on_the_pool(env, tmp_path):
+    """A region whose workforce signs workers in through an OIDC identity provider: the spec language cannot
+    manage it, so the header says so (with its teams), and the pool, groups and client are still exported."""
+    pool = run_aws(env, "cognito-idp", "create-user-pool", "--pool-name", "LabelUserPool",
+                   "--username-attributes", "email")["UserPool"]["Id"]  # fmt: skip
+    run_aws(env, "cognito-idp", "create-group", "--group-name", "Label-group", "--user-pool-id", pool)
+    run_aws(env, "cognito-idp", "create-user-pool-client", "--client-name", "labelclient",
+            "--user-pool-id", pool, "--generate-secret")  # fmt: skip
+    run_aws(env, "sagemaker", "create-workforce", "--workforce-name", "corp-sso",
+            "--oidc-config", json.dumps(OIDC))  # fmt: skip
+    members = [{"OidcMemberDefinition": {"Groups": ["labelers"]}}]
+    run_aws(env, "sagemaker", "create-workteam", "--workteam-name", "sso-team", "--description", "SSO team",
+            "--member-definitions", json.dumps(members))  # fmt: skip
+
+    # With another pool in the region, the OIDC workforce leads to no pool: export asks for one.
+    run_aws(env, "cognito-idp", "create-user-pool", "--pool-name", "OtherPool")
+    refused = run_gtops(env, "export")
+    assert refused.returncode != 0
+    assert "corp-sso signs workers in through an OIDC identity provider" in refused.stderr
+    assert "--pool" in refused.stderr
+
+    out = tmp_path / "exported"
+    proc = gtops_ok(env, "export", "--pool", "LabelUserPool", "--out", str(out))
+    spec = out / "LabelUserPool.yaml"
+    text = spec.read_text()
+    assert text.count("# Note:") == 1, text
+    block = text.split("# Note: ", 1)[1].split("\nname: ", 1)[0]  # the note, wrapped over comment lines
+    note = " ".join(line.lstrip("#").strip() for line in block.splitlines())
+    assert "workforce corp-sso" in note and "OIDC identity provider (https://sso.example.com)" in note
+    assert "cannot manage" in note and "sso-team" in note
+    assert "Note: the region's private workforce corp-sso" in proc.stderr
+    data = yaml.safe_load(text)
+    assert data["pool"]["name"] == "LabelUserPool"
+    assert data["groups"] == [{"name": "Label-group"}]
+    assert data["client"]["name"] == "labelclient"
+    assert "workforce" not in data and "teams" not in data and "notifications" not in data
+    gtops_ok(env, "validate", str(spec))
+
+    # Adopting it changes only what gtops adds (its tags on the pool, its marker on the group).
+    plan = plan_json(env, str(spec))
+    assert {c["action"] for c in plan["changes"]} == {"update"}, plan["changes"]
+    for change in plan["changes"]:
+        paths = {f["path"] for f in change["fields"]}
+        assert all(p.startswith("tags.gtops:") or p == "managed_by" for p in paths), (
+            change["address"],
+            paths,
+        )
+
+
+def test_every_kind_with_a_spec_key_has_an_export_hook():
+    from gtops.kinds import REGISTRY
+
+    assert [k.name for k in REGISTRY if k.spec_key and k.export is None] == []
+    # ...and the kinds that write into another kind's section (the invitation into `pool:`, the client's OAuth
+    # settings into `client:`) have one too: what any reader finds is exported.
+    assert [k.name for k in REGISTRY if k.read is not None and k.export is None] == []

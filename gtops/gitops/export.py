@@ -14,7 +14,6 @@ in through an OIDC identity provider) is named in the exported file's header, no
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 from collections.abc import Mapping
@@ -25,7 +24,7 @@ from typing import Any
 from gtops.errors import AmbiguousResource, GtopsError
 from gtops.kinds.base import AwsHandle, Export
 from gtops.kinds.user import spreadsheet_safe
-from gtops.model import SETUP_TAG, Address, user_tags
+from gtops.model import SETUP_TAG, Address
 from gtops.setup import Setup
 
 SETUP_NAME = re.compile(r"[^A-Za-z0-9_.-]")
@@ -43,16 +42,6 @@ __all__ = [
     "to_yaml",
     "write",
 ]
-
-
-def _user_tags(tags: dict | None) -> dict[str, str]:  # the jobs export's
-    return user_tags(tags)
-
-
-def _duration(seconds: int) -> str:
-    from gtops.spec.durations import format_duration
-
-    return format_duration(int(seconds))
 
 
 def _pick_pool(
@@ -214,98 +203,6 @@ def export_setup(
             _merge(run.data, kind.export(run))
     _in_spec_order(run.data)
     return run
-
-
-def _export_jobs(aws, data: dict, team_names: dict[str, str], out: Exported) -> None:
-    """Jobs gtops created export as entries that plan to no changes; hand-made ones are only listed.
-
-    A gtops job's label file and UI template sit under its assets prefix, named by their content's hash, so
-    the same labels and template give the same request. A job made by hand points at files of its own, which
-    no spec entry can reproduce (jobs are immutable), so it is named in the header, not exported.
-    """
-    from gtops.jobs import live as jl
-    from gtops.jobs import s3 as s3u
-    from gtops.jobs.prepare import BUILTIN_KEY, view_of
-    from gtops.jobs.results import label_categories
-
-    if not team_names:
-        return
-    sm = aws.client("sagemaker")
-    s3 = aws.client("s3")
-    jobs = []
-    for summary in sorted(jl.list_jobs(sm).values(), key=lambda s: s["LabelingJobName"]):
-        job = jl.describe(sm, summary["LabelingJobName"])
-        human = (job or {}).get("HumanTaskConfig") or {}
-        if not job or human.get("WorkteamArn") not in team_names:
-            continue
-        name, status = job["LabelingJobName"], job.get("LabelingJobStatus")
-        view = view_of(job, team_names)
-        labels_uri = job.get("LabelCategoryConfigS3Uri") or ""
-        template_uri = (human.get("UiConfig") or {}).get("UiTemplateS3Uri") or ""
-        made_by_gtops = (
-            jl.tags_of(job).get(SETUP_TAG) == data["name"]
-            and (not labels_uri or re.search(r"/labels-[0-9a-f]{16}\.json$", labels_uri))
-            and (
-                not template_uri
-                or re.search(r"/template-(builtin-[a-z_]+-)?[0-9a-f]{16}\.html$", template_uri)
-            )
-        )
-        if not made_by_gtops:
-            out.notes.append(
-                f"labeling job {name} ({status}) was made outside gtops: its files cannot be expressed in a "
-                "spec, so it is not exported (jobs are immutable; a new job in the spec needs a new name)"
-            )
-            continue
-        entry: dict[str, Any] = {"name": name, "task_type": view["task_type"], "team": view.get("team")}
-        if view["workforce"] == "public":
-            entry.pop("team")
-            entry["workforce"] = "public"
-            entry["price_per_task"] = view.get("price_per_task")
-        if labels_uri:
-            body = json.loads(s3u.read(s3, labels_uri))
-            entry["labels"] = [
-                {"label": x["label"], "short_name": x["shortDisplayName"]}
-                if x.get("shortDisplayName")
-                else x["label"]
-                for x in body.get("labels") or []
-            ] or label_categories(json.dumps(body).encode())
-            instructions = body.get("instructions") or {}
-            if instructions:
-                entry["instructions"] = {
-                    k: instructions[v]
-                    for k, v in (("short", "shortInstruction"), ("full", "fullInstruction"))
-                    if instructions.get(v)
-                }
-        entry["input"] = {"manifest": view["input"]}
-        assets = (labels_uri or template_uri).rsplit("/", 1)[0] + "/"
-        entry["assets"] = assets
-        entry["output"] = view["output"]
-        entry["role"] = view["role"]
-        if template_uri and not BUILTIN_KEY.search(template_uri):
-            rel = f"ui/{name}.liquid.html"
-            out.files[rel] = s3u.read(s3, template_uri).decode()
-            entry["template"] = rel
-        if view["task_type"] == "custom":
-            entry["lambdas"] = {
-                "pre": view["lambdas"]["pre"],
-                "consolidation": view["lambdas"]["consolidation"],
-            }
-        entry["label_attribute"] = view["label_attribute"]
-        entry["workers_per_object"] = view["workers_per_object"]
-        entry["task_time_limit"] = _duration(view["task_time_limit"])
-        entry["task_availability"] = _duration(view["task_availability"])
-        entry["max_concurrent_tasks"] = view["max_concurrent_tasks"]
-        entry["title"] = view["title"]
-        entry["description"] = view["description"]
-        for key in ("keywords", "content_classifiers", "stopping", "kms_key"):
-            if view.get(key):
-                entry[key] = view[key]
-        tags = _user_tags(jl.tags_of(job))
-        if tags:
-            entry["tags"] = tags
-        jobs.append(entry)
-    if jobs:
-        data["jobs"] = jobs
 
 
 class _Dumper:

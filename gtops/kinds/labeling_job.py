@@ -8,12 +8,16 @@ content-addressed by gtops.jobs.prepare.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gtops.kinds.base import APPLY, DESTROY, Export, Kind, Use
+from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
+from gtops.model import SETUP_TAG, user_tags
 from gtops.spec import fields as f
+from gtops.spec.durations import format_duration
 
 if TYPE_CHECKING:
     from gtops.apply.context import ApplyContext
@@ -344,15 +348,104 @@ def plan(aws: AwsHandle, spec: Any, live: LiveState) -> tuple[list[Change], list
 
 
 def export(run: Export) -> dict[str, Any] | None:
-    """The jobs of the exported teams that gtops made (gtops.gitops.export's jobs export, on gtops.jobs);
-    jobs made by hand are named in the header."""
-    from gtops.gitops.export import _export_jobs
-
+    """The jobs of the exported teams that gtops made; jobs made by hand are named in the header."""
     arns = run.live.ids.team_arns
     teams = {arns[t.name]: t.name for t in run.setup.teams if t.name in arns}
     data: dict[str, Any] = {"name": run.setup.name}
-    _export_jobs(run.aws, data, teams, run)
+    _jobs_of(run.aws, data, teams, run)
     return {SPEC_KEY: data[SPEC_KEY]} if SPEC_KEY in data else None
+
+
+def _jobs_of(aws: AwsHandle, data: dict[str, Any], team_names: dict[str, str], out: Export) -> None:
+    """Jobs gtops created export as entries that plan to no changes; hand-made ones are only listed.
+
+    A gtops job's label file and UI template sit under its assets prefix, named by their content's hash, so
+    the same labels and template give the same request. A job made by hand points at files of its own, which
+    no spec entry can reproduce (jobs are immutable), so it is named in the header, not exported.
+    """
+    from gtops.jobs import live as jl
+    from gtops.jobs import s3 as s3u
+    from gtops.jobs.prepare import BUILTIN_KEY, view_of
+    from gtops.jobs.results import label_categories
+
+    if not team_names:
+        return
+    sm = aws.client("sagemaker")
+    s3 = aws.client("s3")
+    jobs = []
+    for summary in sorted(jl.list_jobs(sm).values(), key=lambda s: s["LabelingJobName"]):
+        job = jl.describe(sm, summary["LabelingJobName"])
+        human = (job or {}).get("HumanTaskConfig") or {}
+        if not job or human.get("WorkteamArn") not in team_names:
+            continue
+        name, status = job["LabelingJobName"], job.get("LabelingJobStatus")
+        view = view_of(job, team_names)
+        labels_uri = job.get("LabelCategoryConfigS3Uri") or ""
+        template_uri = (human.get("UiConfig") or {}).get("UiTemplateS3Uri") or ""
+        made_by_gtops = (
+            jl.tags_of(job).get(SETUP_TAG) == data["name"]
+            and (not labels_uri or re.search(r"/labels-[0-9a-f]{16}\.json$", labels_uri))
+            and (
+                not template_uri
+                or re.search(r"/template-(builtin-[a-z_]+-)?[0-9a-f]{16}\.html$", template_uri)
+            )
+        )
+        if not made_by_gtops:
+            out.notes.append(
+                f"labeling job {name} ({status}) was made outside gtops: its files cannot be expressed in a "
+                "spec, so it is not exported (jobs are immutable; a new job in the spec needs a new name)"
+            )
+            continue
+        entry: dict[str, Any] = {"name": name, "task_type": view["task_type"], "team": view.get("team")}
+        if view["workforce"] == "public":
+            entry.pop("team")
+            entry["workforce"] = "public"
+            entry["price_per_task"] = view.get("price_per_task")
+        if labels_uri:
+            body = json.loads(s3u.read(s3, labels_uri))
+            entry["labels"] = [
+                {"label": x["label"], "short_name": x["shortDisplayName"]}
+                if x.get("shortDisplayName")
+                else x["label"]
+                for x in body.get("labels") or []
+            ] or label_categories(json.dumps(body).encode())
+            instructions = body.get("instructions") or {}
+            if instructions:
+                entry["instructions"] = {
+                    k: instructions[v]
+                    for k, v in (("short", "shortInstruction"), ("full", "fullInstruction"))
+                    if instructions.get(v)
+                }
+        entry["input"] = {"manifest": view["input"]}
+        assets = (labels_uri or template_uri).rsplit("/", 1)[0] + "/"
+        entry["assets"] = assets
+        entry["output"] = view["output"]
+        entry["role"] = view["role"]
+        if template_uri and not BUILTIN_KEY.search(template_uri):
+            rel = f"ui/{name}.liquid.html"
+            out.files[rel] = s3u.read(s3, template_uri).decode()
+            entry["template"] = rel
+        if view["task_type"] == "custom":
+            entry["lambdas"] = {
+                "pre": view["lambdas"]["pre"],
+                "consolidation": view["lambdas"]["consolidation"],
+            }
+        entry["label_attribute"] = view["label_attribute"]
+        entry["workers_per_object"] = view["workers_per_object"]
+        entry["task_time_limit"] = format_duration(view["task_time_limit"])
+        entry["task_availability"] = format_duration(view["task_availability"])
+        entry["max_concurrent_tasks"] = view["max_concurrent_tasks"]
+        entry["title"] = view["title"]
+        entry["description"] = view["description"]
+        for key in ("keywords", "content_classifiers", "stopping", "kms_key"):
+            if view.get(key):
+                entry[key] = view[key]
+        tags = user_tags(jl.tags_of(job))
+        if tags:
+            entry["tags"] = tags
+        jobs.append(entry)
+    if jobs:
+        data["jobs"] = jobs
 
 
 def create(ctx: ApplyContext, change: Change) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 NAME = "sagemaker_workteam"
 SPEC_KEY = "teams"
+ACCESS = {"source_ip": "SourceIp", "vpc_source_ip": "VpcSourceIp"}  # spec key -> IamPolicyConstraints key
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class TeamSpec:
     description: str
     notifications: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
+    # S3 presigned URLs workers get, bound to their IP / VPC source IP (None: unmanaged).
+    worker_access: Mapping[str, bool] | None = None
 
 
 def parse(raw: list[Mapping[str, Any]] | None, has_topic: bool) -> tuple[TeamSpec, ...]:
@@ -42,6 +45,9 @@ def parse(raw: list[Mapping[str, Any]] | None, has_topic: bool) -> tuple[TeamSpe
             description=t.get("description") or f"{t['name']} work team",
             notifications=bool(t.get("notifications", has_topic)),
             tags=dict(t.get("tags") or {}),
+            worker_access={k: bool(t["worker_access"].get(k, False)) for k in ACCESS}
+            if "worker_access" in t
+            else None,
         )
         for t in raw or []
     )
@@ -66,6 +72,17 @@ def schema() -> dict[str, Any]:
                 "Send new-task notifications to the `notifications` topic. Default true when a topic is set."
             ),
             "tags": f.tags("Tags on the work team (added to the common tags)."),
+            "worker_access": f.obj(
+                "Bind the S3 presigned URLs the team's workers receive to where they connect from "
+                "(WorkerAccessConfiguration.S3Presign.IamPolicyConstraints). Unmanaged when absent; an "
+                "omitted key means disabled.",
+                {
+                    "source_ip": f.boolean("Only the worker's own IP address may use the URL (SourceIp)."),
+                    "vpc_source_ip": f.boolean(
+                        "Only the worker's VPC source IP may use the URL (VpcSourceIp)."
+                    ),
+                },
+            ),
         },
         ("name", "groups"),
     )
@@ -91,6 +108,8 @@ def desired(setup: Setup) -> list[Resource]:
         if setup.workforce:
             attrs["workforce"] = setup.workforce.name
         attrs["tags"] = setup.ownership_tags(team.tags)
+        if team.worker_access is not None:
+            attrs["worker_access"] = dict(team.worker_access)
         deps = tuple(
             a for a in (workforce.address(setup), app_client.address(setup), sns_topic.address(setup)) if a
         )
@@ -107,7 +126,16 @@ def live_attrs(team: Mapping[str, Any]) -> dict[str, Any]:
         "groups": sagemaker.cognito_groups(team),
         "notifications": topic.rsplit(":", 1)[-1] if topic else None,
         "workforce": (team.get("WorkforceArn") or "").rsplit("/", 1)[-1] or None,
+        "worker_access": worker_access(team),
     }
+
+
+def worker_access(team: Mapping[str, Any]) -> dict[str, bool]:
+    """The team's presigned-URL constraints in the spec's words (absent in AWS: both disabled)."""
+    constraints = ((team.get("WorkerAccessConfiguration") or {}).get("S3Presign") or {}).get(
+        "IamPolicyConstraints"
+    ) or {}
+    return {key: constraints.get(name) == "Enabled" for key, name in ACCESS.items()}
 
 
 def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
@@ -149,6 +177,8 @@ def export(run: Export) -> dict[str, Any] | None:
         }
         if user_tags(attrs.get("tags")):
             entry["tags"] = user_tags(attrs.get("tags"))
+        if any((attrs.get("worker_access") or {}).values()):
+            entry["worker_access"] = attrs["worker_access"]
         teams.append(entry)
     return {SPEC_KEY: teams} if teams else None
 
@@ -165,6 +195,11 @@ def _request(ctx: ApplyContext, attrs: Mapping[str, Any]) -> dict[str, Any]:
     }
     if attrs.get("notifications"):
         request["NotificationConfiguration"] = {"NotificationTopicArn": ctx.ids.topic_arn}
+    if "worker_access" in attrs:
+        states = {
+            name: "Enabled" if attrs["worker_access"].get(key) else "Disabled" for key, name in ACCESS.items()
+        }
+        request["WorkerAccessConfiguration"] = {"S3Presign": {"IamPolicyConstraints": states}}
     return request
 
 

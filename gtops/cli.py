@@ -15,7 +15,8 @@ import typer
 try:  # recent typer vendors click; older typer uses the click package
     from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click import exceptions as click_exceptions
+    # mypy sees only the installed typer's layout, where this import is the fallback never taken.
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from gtops import __version__
 from gtops.commands._common import with_connection

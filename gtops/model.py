@@ -7,6 +7,7 @@ portal subdomain) are `Ref`s until they exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +86,7 @@ def has_refs(value: Any) -> bool:
     return False
 
 
-def resolve_refs(value: Any, lookup) -> Any:
+def resolve_refs(value: Any, lookup: Callable[[Address, str], Any]) -> Any:
     """Replace every Ref whose target `lookup(address, attr)` knows; leave the rest as Refs."""
     if isinstance(value, Ref):
         known = lookup(value.address, value.attr)

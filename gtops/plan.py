@@ -44,14 +44,14 @@ class FieldChange:
 class Change:
     address: Address
     action: Action
-    before: dict | None = None  # normalised live, None for create
-    after: dict | None = None  # normalised desired (may hold Refs), None for delete
+    before: dict[str, Any] | None = None  # normalised live, None for create
+    after: dict[str, Any] | None = None  # normalised desired (may hold Refs), None for delete
     fields: list[FieldChange] = field(default_factory=list)
     reason: str | None = None
     # Why --force is needed for this change, or None.
     needs_force: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "address": str(self.address),
             "kind": self.address.kind,
@@ -74,7 +74,7 @@ class Change:
         }
 
 
-def change_sort_key(change: Change) -> tuple:
+def change_sort_key(change: Change) -> tuple[int, int, str]:
     """Deletes first in reverse dependency order, then everything else in dependency order."""
     rank, name = change.address.sort_key()
     if change.action is Action.DELETE:
@@ -118,7 +118,7 @@ class Plan:
     def needs_force(self) -> list[Change]:
         return [c for c in self.actionable if c.needs_force]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "region": self.region,

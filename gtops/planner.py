@@ -40,7 +40,7 @@ def _plainish(value: Any) -> Any:
     return value
 
 
-def _get(tree: Any, path: tuple) -> Any:
+def _get(tree: Any, path: tuple[Any, ...]) -> Any:
     for key in path:
         if not isinstance(tree, dict):
             return None
@@ -48,10 +48,10 @@ def _get(tree: Any, path: tuple) -> Any:
     return tree
 
 
-def field_changes(kind: str, before: dict, after: dict) -> list[FieldChange]:
+def field_changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     """Field-level differences, reported at the deepest mapping key (lists compare whole, unordered)."""
     diff = DeepDiff(before, _plainish(after), ignore_order=True, view="tree")
-    paths: set[tuple] = set()
+    paths: set[tuple[Any, ...]] = set()
     for report in diff.values():
         for level in report:
             keys = []

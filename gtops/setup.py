@@ -74,7 +74,9 @@ class Setup:
 
     def owns(self, tags: Mapping[str, str] | None) -> bool:
         """Whether live tags say this setup created (or adopted) the resource."""
-        return bool(tags) and tags.get(OWNER_TAG) == "true" and tags.get(SETUP_TAG) == self.name  # type: ignore[union-attr]
+        if not tags:
+            return False
+        return tags.get(OWNER_TAG) == "true" and tags.get(SETUP_TAG) == self.name
 
     @property
     def declares_anything(self) -> bool:

@@ -77,6 +77,8 @@ def with_connection(command):
     def run(*args, **kwargs):
         options = {name: kwargs.pop(name, default) for name, (_, default) in CONNECTION_OPTIONS.items()}
         ctx = kwargs.get("ctx", args[0] if args else None)
+        if ctx is None:
+            raise TypeError(f"{command.__name__}: with_connection needs a `ctx: typer.Context` parameter")
         return command(*args, conn=settings(ctx, **options), **kwargs)
 
     run.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -93,7 +93,7 @@ def list_workers(
         roster = live_roster(aws, spec.setup)
     members = spec.setup.members
     in_spec = {w.key for w in members.workers} if members is not None else set()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "email": u.email,
             "username": u.username,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from gtops.commands._common import stderr
-from gtops.settings import DEFAULT_SANDBOX_PORT
+from gtops.settings import DEFAULT_SANDBOX_PORT, Settings
 
 PortOpt = Annotated[
     int | None,
@@ -31,11 +31,8 @@ sandbox_app = typer.Typer(
 def _port(ctx: typer.Context, port: int | None) -> int:
     if port is not None:
         return port
-    settings = ctx.obj
-    while settings is None and ctx.parent is not None:
-        ctx = ctx.parent
-        settings = ctx.obj
-    return getattr(settings, "sandbox_port", DEFAULT_SANDBOX_PORT)
+    settings = ctx.find_object(Settings)  # the nearest context's (the global options')
+    return settings.sandbox_port if settings is not None else DEFAULT_SANDBOX_PORT
 
 
 def _print_environment(port: int) -> None:

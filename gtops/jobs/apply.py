@@ -203,9 +203,10 @@ def _converge_role(iam, after: dict, boundary_set: bool) -> None:
 def _zip(change: Change) -> bytes:
     from gtops.jobs.package import build_zip, code_sha256
 
-    body = build_zip(Path((change.after or {})["source"]))
-    if code_sha256(body) != change.after["code_sha256"]:
-        raise GtopsError(f"{change.after['source']} changed since the plan; plan again")
+    after = change.after or {}
+    body = build_zip(Path(after["source"]))
+    if code_sha256(body) != after["code_sha256"]:
+        raise GtopsError(f"{after['source']} changed since the plan; plan again")
     return body
 
 

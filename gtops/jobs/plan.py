@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from gtops.kinds.base import AwsHandle
     from gtops.live import LiveIds, LiveState
     from gtops.setup import Setup
+    from gtops.spec import Spec
 
 CHANGE_HELP = (
     "AWS cannot update or delete a labeling job, and never reuses a job name. To launch the changed job, "
@@ -71,7 +72,7 @@ def context(
     )
 
 
-def prepare_all(aws: AwsHandle, spec: Any, ids: LiveIds) -> list[Prepared]:
+def prepare_all(aws: AwsHandle, spec: Spec, ids: LiveIds) -> list[Prepared]:
     ctx = context(aws, spec.setup, ids, confinement=spec.confinement)
     return [prepare(ctx, i, job, where(spec, i, job.name)) for i, job in enumerate(spec.setup.jobs)]
 
@@ -127,7 +128,7 @@ def job_after(prepared: Prepared, cors: list[str]) -> dict:
     return after
 
 
-def plan_jobs(aws: AwsHandle, spec: Any, live: LiveState) -> tuple[list[Change], list[str]]:
+def plan_jobs(aws: AwsHandle, spec: Spec, live: LiveState) -> tuple[list[Change], list[str]]:
     setup: Setup = spec.setup
     ids = live.ids
     prepared = prepare_all(aws, spec, ids)

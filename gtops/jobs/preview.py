@@ -40,9 +40,11 @@ def _pre_lambda_input(job: JobSpec, line: dict, job_arn: str) -> dict | None:
 
     handler = handler_of(Path(pre)).rsplit(".", 1)[1]
     spec = importlib.util.spec_from_file_location(f"gtops_preview_{Path(pre).stem}", pre)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    if spec is None or spec.loader is None:  # a file Python cannot import (not a .py source)
+        raise GtopsError(f"{pre}: the pre-annotation Lambda is not a Python file gtops can load")
+    module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        spec.loader.exec_module(module)
         answer = getattr(module, handler)(
             {"version": "2018-10-16", "labelingJobArn": job_arn, "dataObject": line}, None
         )

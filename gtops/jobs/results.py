@@ -274,7 +274,8 @@ def to_coco(objects: list[ObjectResult], categories: list[str]) -> dict[str, Any
             if lb.name not in names:
                 names.append(lb.name)
     cat_id = {name: i + 1 for i, name in enumerate(names)}
-    images, annotations = [], []
+    images: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
     for o in objects:
         if o.failed:
             continue

@@ -34,12 +34,15 @@ def environment(read_access: Callable[[str], str] | None = None):
     from liquid import Environment
     from markupsafe import Markup
 
-    env = Environment(autoescape=True)
-    # A template is untrusted input that gtops renders (validate, preview): bound its loops and output.
-    env.loop_iteration_limit = LIQUID_LOOP_LIMIT
-    env.output_stream_limit = LIQUID_OUTPUT_LIMIT
-    env.local_namespace_limit = LIQUID_OUTPUT_LIMIT
-    env.context_depth_limit = 30
+    class BoundedEnvironment(Environment):
+        # A template is untrusted input that gtops renders (validate, preview): bound its loops and output.
+        # python-liquid declares these limits as class variables, set by subclassing.
+        loop_iteration_limit = LIQUID_LOOP_LIMIT
+        output_stream_limit = LIQUID_OUTPUT_LIMIT
+        local_namespace_limit = LIQUID_OUTPUT_LIMIT
+        context_depth_limit = 30
+
+    env = BoundedEnvironment(autoescape=True)
 
     def grant_read_access(value: Any) -> str:
         text = str(value or "")

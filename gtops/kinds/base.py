@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gtops.live import LiveState
     from gtops.plan import Change
     from gtops.setup import Setup
+    from gtops.spec import Spec
 
 PLAN, APPLY, DESTROY = "plan", "apply", "destroy"
 
@@ -136,7 +137,7 @@ class Kind:
     steps: Mapping[str, Step] = field(default_factory=dict)
     # Bulk kinds plan themselves from bulk reads: (aws, spec, live) -> (changes, warnings), or None when the
     # spec does not use the kind.
-    plan: Callable[[AwsHandle, Any, LiveState], tuple[list[Change], list[str]] | None] | None = None
+    plan: Callable[[AwsHandle, Spec, LiveState], tuple[list[Change], list[str]] | None] | None = None
     # Written in one concurrent batch after the other steps instead (workers): (ctx, changes) -> report.
     batch: Callable[[ApplyContext, list[Change]], Any] | None = None
     iam: tuple[Use, ...] = ()

@@ -74,7 +74,7 @@ def desired(setup: Setup) -> list[Resource]:
         return []
     # The portal URL comes from the workforce, or from a team when the spec adopts the region's workforce
     # implicitly (teams without `workforce:`): the subdomain is the workforce's either way.
-    portal = workforce.address(setup) or (workteam.addresses(setup) or [None])[0]
+    portal = workforce.address(setup) or next(iter(workteam.addresses(setup)), None)
     attrs = {}
     for key, _ in TEMPLATE_FIELDS:
         value = getattr(pool.invitation, key)

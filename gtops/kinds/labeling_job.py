@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gtops.kinds.base import AwsHandle
     from gtops.live import LiveState
     from gtops.plan import Change
+    from gtops.spec import Spec
 
 NAME = "labeling_job"
 SPEC_KEY = "jobs"
@@ -202,35 +203,39 @@ def job_schema() -> dict[str, Any]:
                     "full": f.text("Full instructions.", minLength=1),
                 },
             ),
-            "input": f.obj(
-                "Where the data objects come from: exactly one of manifest, manifest_file, s3_prefix, "
-                "folder.",
-                {
-                    "manifest": f.text(
-                        "S3 URI of a JSON Lines input manifest.",
-                        f.S3_URI,
-                        "must be an s3:// URI",
-                        maxLength=1024,
-                    ),
-                    "manifest_file": f.text(
-                        "Local manifest file (relative to this spec file); gtops uploads it.", minLength=1
-                    ),
-                    "s3_prefix": f.text(
-                        "S3 prefix ending in / whose objects gtops lists into a manifest.",
-                        f.S3_PREFIX,
-                        "must be an s3:// URI ending in /",
-                        maxLength=1024,
-                    ),
-                    "folder": f.text(
-                        "Local folder (relative to this spec file) whose files gtops uploads "
-                        "and lists into a manifest.",
-                        minLength=1,
-                    ),
-                },
-                minProperties=1,
-                maxProperties=1,
-                **{"x-message": "give exactly one of manifest, manifest_file, s3_prefix, folder"},
-            ),
+            "input": {
+                **f.obj(
+                    "Where the data objects come from: exactly one of manifest, manifest_file, s3_prefix, "
+                    "folder.",
+                    {
+                        "manifest": f.text(
+                            "S3 URI of a JSON Lines input manifest.",
+                            f.S3_URI,
+                            "must be an s3:// URI",
+                            maxLength=1024,
+                        ),
+                        "manifest_file": f.text(
+                            "Local manifest file (relative to this spec file); gtops uploads it.", minLength=1
+                        ),
+                        "s3_prefix": f.text(
+                            "S3 prefix ending in / whose objects gtops lists into a manifest.",
+                            f.S3_PREFIX,
+                            "must be an s3:// URI ending in /",
+                            maxLength=1024,
+                        ),
+                        "folder": f.text(
+                            "Local folder (relative to this spec file) whose files gtops uploads "
+                            "and lists into a manifest.",
+                            minLength=1,
+                        ),
+                    },
+                    minProperties=1,
+                    maxProperties=1,
+                ),
+                # Merged here rather than passed as **extra: obj() could take that dict's str values
+                # for its `required` parameter.
+                "x-message": "give exactly one of manifest, manifest_file, s3_prefix, folder",
+            },
             "assets": f.text(
                 "S3 prefix where gtops uploads the label file, template and manifest (default: "
                 "<output>.gtops/).",
@@ -338,7 +343,7 @@ def schema() -> dict[str, Any]:
     return f.array("Labeling jobs.", job_schema())
 
 
-def plan(aws: AwsHandle, spec: Any, live: LiveState) -> tuple[list[Change], list[str]] | None:
+def plan(aws: AwsHandle, spec: Spec, live: LiveState) -> tuple[list[Change], list[str]] | None:
     """Jobs, with the roles and functions they need (gtops.jobs.plan)."""
     from gtops.jobs.plan import plan_jobs
 

@@ -157,7 +157,7 @@ def apply(ctx: ApplyContext, change: Change) -> None:
             sns.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
     ctx.ids.topic_arn = arn
     current = sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("Policy")
-    policy = json.loads(current) if current else {"Version": "2008-10-17", "Statement": []}
+    policy: dict[str, Any] = json.loads(current) if current else {"Version": "2008-10-17", "Statement": []}
     statements = [s for s in policy.get("Statement", []) if s.get("Sid") != POLICY_SID]
     partition, account, region = ctx.aws.partition(), ctx.aws.account, ctx.aws.region
     statements.append(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from gtops.kinds.base import AwsHandle
     from gtops.live import LiveState
     from gtops.plan import Change
+    from gtops.spec import Spec
 
 NAME = "cognito_user"
 SPEC_KEY = "members"
@@ -144,7 +145,7 @@ def schema() -> dict[str, Any]:
     )
 
 
-def plan(aws: AwsHandle, spec: Any, live: LiveState) -> tuple[list[Change], list[str]] | None:
+def plan(aws: AwsHandle, spec: Spec, live: LiveState) -> tuple[list[Change], list[str]] | None:
     """The roster is managed only when the spec has a `members:` section (and a pool to hold it)."""
     from gtops.members.plan import plan_members
 

@@ -140,8 +140,8 @@ def apply(ctx: ApplyContext, change: Change) -> None:
     precedence = attrs.get("precedence", (current or {}).get("Precedence"))
     if precedence is not None:
         request["Precedence"] = precedence
-    if (current or {}).get("RoleArn"):
-        request["RoleArn"] = current["RoleArn"]  # type: ignore[index]
+    if role_arn := (current or {}).get("RoleArn"):
+        request["RoleArn"] = role_arn
     live_description, _ = split_description((current or {}).get("Description"))
     description = attrs["description"] if "description" in attrs else live_description
     if attrs.get("managed_by"):

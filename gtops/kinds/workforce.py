@@ -141,7 +141,7 @@ def portal(setup: Setup, live: LiveState) -> str | None:
     from gtops.kinds import workteam
 
     wf = _on_the_pool(setup, live)
-    address = wf.address if wf else (workteam.addresses(setup) or [None])[0]
+    address = wf.address if wf else next(iter(workteam.addresses(setup)), None)
     return live.lookup(address, "subdomain") if address else None
 
 

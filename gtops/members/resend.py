@@ -68,15 +68,15 @@ def resend_invitations(
             by_email.setdefault(user.key, user)
     targets: list[LiveWorker] = []
     for key in wanted or sorted(by_email):
-        user = by_email.get(key)
-        if user is None:
+        target = by_email.get(key)
+        if target is None:
             if key in roster and wanted:
                 result.notes.append(f"{key}: has signed in already or is not in the pool yet")
             continue
-        if not user.enabled:
-            result.notes.append(f"{user.email}: is disabled, so no invitation is sent")
+        if not target.enabled:
+            result.notes.append(f"{target.email}: is disabled, so no invitation is sent")
             continue
-        targets.append(user)
+        targets.append(target)
     if dry_run or not targets:
         result.sent = [u.email or u.username for u in targets]
         return result

@@ -137,7 +137,7 @@ class _IndexedUsers(dict):
             super().__delitem__(key)
             self._unindex(user)
 
-    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+    def pop(self, key: str, *default: Any) -> Any:
         with _LOCK:
             if key in self:
                 user = super().__getitem__(key)
@@ -153,17 +153,17 @@ class _IndexedUsers(dict):
             super().clear()
             self._stale = True
 
-    def popitem(self) -> tuple[str, Any]:  # type: ignore[override]
+    def popitem(self) -> tuple[str, Any]:
         with _LOCK:
             self._stale = True
             return super().popitem()
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         with _LOCK:
             for key, user in dict(*args, **kwargs).items():
                 self[key] = user
 
-    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def setdefault(self, key: str, default: Any = None) -> Any:
         with _LOCK:
             if key not in self:
                 self[key] = default
@@ -676,9 +676,10 @@ def install() -> None:
         user_cls = models.CognitoIdpUser
 
         _patch(pool_cls, "__init__", _pool_init)
-        pool_cls._get_user = _get_user
+        # Replacing moto's methods on its classes is the point of this module.
+        pool_cls._get_user = _get_user  # type: ignore[method-assign]
         if callable(backend_cls.__dict__.get("_verify_email_is_not_used")):
-            backend_cls._verify_email_is_not_used = _verify_email_is_not_used
+            backend_cls._verify_email_is_not_used = _verify_email_is_not_used  # type: ignore[method-assign]
         _patch(user_cls, "update_attributes", _reindex_after)
         _patch(user_cls, "delete_attributes", _reindex_after)
 

@@ -411,7 +411,7 @@ def _bounding_box(rng: random.Random, names: list[str], workers: int) -> _Outcom
         truth.append((rng.randrange(len(names)), rng.randint(0, width - w), rng.randint(0, height - h), w, h))
     drawn: list[list[tuple[int, int, int, int, int] | None]] = []
     for _ in range(workers):
-        boxes = []
+        boxes: list[tuple[int, int, int, int, int] | None] = []
         for class_id, left, top, w, h in truth:
             if rng.random() < AGREE:
                 jitter = [rng.randint(-3, 3) for _ in range(4)]
@@ -429,10 +429,10 @@ def _bounding_box(rng: random.Random, names: list[str], workers: int) -> _Outcom
         drawn.append(boxes)
     annotations, objects = [], []
     for slot, (class_id, *_rest) in enumerate(truth):
-        seen = [boxes[slot] for boxes in drawn if boxes[slot] is not None]
+        seen = [box for boxes in drawn if (box := boxes[slot]) is not None]
         if len(seen) < _majority(workers):
             continue
-        mean = [round(sum(box[k] for box in seen) / len(seen)) for k in range(1, 5)]  # type: ignore[index]
+        mean = [round(sum(box[k] for box in seen) / len(seen)) for k in range(1, 5)]
         annotations.append(
             {"class_id": class_id, "left": mean[0], "top": mean[1], "width": mean[2], "height": mean[3]}
         )
@@ -589,13 +589,14 @@ def _team_members(team_arn: str, account_id: str, region: str) -> tuple[list[str
         teams = gt_backends[account_id][region].workteams.values()
         team = next((t for t in teams if t.get("WorkteamArn") == team_arn), None)
         subs: set[str] = set()
-        pool_id = None
+        pool_id: str | None = None
         for member in (team or {}).get("MemberDefinitions") or []:
-            cognito = member.get("CognitoMemberDefinition") or {}
+            cognito: dict[str, Any] = member.get("CognitoMemberDefinition") or {}
             pool_id = cognito.get("UserPool") or pool_id
             with cognito_lock:  # group membership may change concurrently
-                pool = cognitoidp_backends[account_id][region].user_pools.get(pool_id)
-                group = pool.groups.get(cognito.get("UserGroup")) if pool else None
+                pool = cognitoidp_backends[account_id][region].user_pools.get(pool_id) if pool_id else None
+                group_name = cognito.get("UserGroup")
+                group = pool.groups.get(group_name) if pool and group_name else None
                 subs.update(user.id for user in (group.users if group else ()))
         return sorted(subs), pool_id
     except Exception:  # noqa: BLE001 - no team information: made-up workers are fine

@@ -247,7 +247,7 @@ class GroundTruthResponse(SageMakerResponse):
         }
         if cognito:
             workforce["CognitoConfig"] = {"UserPool": cognito["UserPool"], "ClientId": cognito["ClientId"]}
-        else:
+        elif oidc:  # exactly one of the two, checked above
             workforce["OidcConfig"] = {k: v for k, v in oidc.items() if k != "ClientSecret"}
         if params.get("WorkforceVpcConfig"):
             workforce["WorkforceVpcConfig"] = params["WorkforceVpcConfig"]
@@ -325,7 +325,7 @@ class GroundTruthResponse(SageMakerResponse):
                         "The workforce uses OIDC; member definitions must be OidcMemberDefinition."
                     )
                 continue
-            if omd:
+            if not cmd:  # so an OidcMemberDefinition: exactly one of the two, checked above
                 raise _invalid("The workforce uses Amazon Cognito; use CognitoMemberDefinition.")
             if cmd["UserPool"] != cognito["UserPool"] or cmd["ClientId"] != cognito["ClientId"]:
                 raise _invalid(

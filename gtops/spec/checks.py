@@ -113,7 +113,10 @@ class Checker:
         for i, job in dicts(self.data.get("jobs")):
             p = ("jobs", i)
             inputs = _mapping(job.get("input"))
-            uris = [(p + ("output",), job.get("output")), (p + ("assets",), job.get("assets"))]
+            uris: list[tuple[tuple[Any, ...], Any]] = [
+                (p + ("output",), job.get("output")),
+                (p + ("assets",), job.get("assets")),
+            ]
             uris += [(p + ("input", k), inputs.get(k)) for k in ("manifest", "s3_prefix")]
             for path, uri in uris:
                 if not (isinstance(uri, str) and uri.startswith("s3://")):
@@ -291,8 +294,7 @@ class Checker:
         for i, worker in dicts(members.get("workers")):
             path = ("members", "workers", i)
             email = worker.get("email")
-            why = email_problem(email) if isinstance(email, str) else None
-            if why:
+            if isinstance(email, str) and (why := email_problem(email)):
                 self.add(path + ("email",), f"'{email.encode('ascii', 'backslashreplace').decode()}' {why}")
             if isinstance(email, str):
                 key = email.strip().lower()

@@ -92,7 +92,7 @@ def _messages(err: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
             if key not in inst:
                 yield path, f"missing required key '{key}'"
     elif kind == "type":
-        wanted = value if isinstance(value, list) else [value]
+        wanted: list[str] = value if isinstance(value, list) else [value]  # JSON Schema type names
         words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
         hint = ""
         if "string" in wanted and isinstance(inst, (bool, int, float)):

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.gitops.conftest import gtops_ok, plan_json, pool_id, run_aws, run_gtops
+
+pytestmark = pytest.mark.e2e
 
 READ_ONLY = re.compile(r"^\s*\d+\s+[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$")
 
@@ -16,6 +20,7 @@ def _team_description(env) -> str:
     ]
 
 
+@pytest.mark.slow
 def test_drift_exit_codes_formats_and_no_mutation(env, stack):
     gtops_ok(env, "apply", str(stack), "--auto-approve")
     clean = run_gtops(env, "drift", str(stack))

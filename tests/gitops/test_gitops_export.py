@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from tests.gitops.conftest import gtops_ok, plan_json, run_aws, run_gtops
+
+pytestmark = pytest.mark.e2e
 
 SEED_POLICY = {
     "Version": "2008-10-17",
@@ -72,6 +75,7 @@ def build_seed(env) -> None:
             "--username", user["Username"], "--group-name", "Label-group")  # fmt: skip
 
 
+@pytest.mark.slow
 def test_export_of_the_cli_seed_setup_validates_and_plans_only_adoption(env, tmp_path):
     build_seed(env)
     out = tmp_path / "exported"

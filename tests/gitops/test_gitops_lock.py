@@ -7,9 +7,21 @@ import os
 import subprocess
 import sys
 
-from tests.gitops.conftest import gtops_ok, run_aws, run_gtops
+import pytest
+
+from tests.commands import run_gtops
+from tests.gitops.conftest import run_aws
+
+pytestmark = pytest.mark.e2e
 
 LOCK = "lock: {bucket: gtops-locks}\n"
+
+
+def gtops_ok(env, *args: str):
+    """A real gtops process (the locks are between processes)."""
+    proc = run_gtops(env, *args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
 
 
 def _with_lock(stack):
@@ -48,6 +60,7 @@ def _inventory(env) -> dict:
 ONE_OF_EACH = {"pools": 1, "groups": 1, "clients": 1, "teams": 1, "workforces": 1}
 
 
+@pytest.mark.slow
 def test_two_applies_at_once_one_applies_the_other_fails_cleanly(env, stack):
     run_aws(env, "s3api", "create-bucket", "--bucket", "gtops-locks")
     results = _start_two(env, str(_with_lock(stack)))
@@ -65,6 +78,7 @@ def test_two_applies_at_once_one_applies_the_other_fails_cleanly(env, stack):
     assert run_gtops(env, "plan", str(stack), "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_two_applies_with_lock_timeout_both_succeed_in_turn(env, stack):
     run_aws(env, "s3api", "create-bucket", "--bucket", "gtops-locks")
     results = _start_two(env, str(_with_lock(stack)), "--lock-timeout", "2m")
@@ -75,6 +89,7 @@ def test_two_applies_with_lock_timeout_both_succeed_in_turn(env, stack):
     assert _inventory(env) == ONE_OF_EACH
 
 
+@pytest.mark.slow
 def test_stale_lock_is_reported_and_removed_by_unlock(env, stack):
     run_aws(env, "s3api", "create-bucket", "--bucket", "gtops-locks")
     holder = {

@@ -243,6 +243,7 @@ def test_deletes_only_with_destroy_or_prune(tmp_path):
     assert owned["Condition"] == {"StringEquals": {"aws:ResourceTag/gtops:setup": "e2e-stack"}}
 
 
+@pytest.mark.e2e
 def test_account_placeholder_without_credentials_and_sts_when_reachable(tmp_path, server):
     from rel_helpers import sandbox_env
 

@@ -52,6 +52,7 @@ def foreign_server() -> Iterator[int]:
     server.server_close()
 
 
+@pytest.mark.e2e
 def test_health_identifies_the_sandbox(sandbox_server: str) -> None:
     answer = launcher.health(_port(sandbox_server))
     assert answer is not None and answer["gtops-sandbox"]
@@ -59,6 +60,7 @@ def test_health_identifies_the_sandbox(sandbox_server: str) -> None:
         launcher.call(_port(sandbox_server), "/_gtops/nothing")
 
 
+@pytest.mark.e2e
 def test_ensure_running_reuses_a_running_sandbox(sandbox_server: str) -> None:
     port = _port(sandbox_server)
     pid = launcher.health(port)["pid"]
@@ -83,6 +85,7 @@ def _gtops(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.e2e
 def test_gtops_sandbox_commands(state_dir: Path) -> None:
     """start (background) -> status -> reuse -> advance -> reset -> stop, across separate processes."""
     port = str(_free_port())
@@ -145,6 +148,8 @@ def cli_env(server_sandbox: Any, tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_aws_cli_runs_the_seed_workflow(cli_env: dict[str, str], tmp_path: Path) -> None:
     """The manual CLI workflow gtops replaces, command for command, gets AWS-shaped answers."""
     env = cli_env
@@ -370,6 +375,7 @@ def test_aws_cli_runs_the_seed_workflow(cli_env: dict[str, str], tmp_path: Path)
     assert [t["WorkteamName"] for t in _aws(env, "sagemaker", "list-workteams")["Workteams"]] == ["test2"]
 
 
+@pytest.mark.e2e
 def test_aws_cli_malformed_calls_exit_255(cli_env: dict[str, str]) -> None:
     bad_name = _aws(cli_env, "sagemaker", "describe-workteam", "--workteam-name", "bad_name!", ok=False)
     assert bad_name.returncode == 255

@@ -62,7 +62,6 @@ def test_apply_from_nothing_then_plan_is_empty(aws_env):
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
 
 
-@pytest.mark.slow
 def test_out_of_band_changes_show_as_drift_and_apply_converges(aws_env):
     apply_ok(aws_env, gtops_here)
     pid = pool_id(aws_env)

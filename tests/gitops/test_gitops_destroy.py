@@ -9,7 +9,6 @@ from tests.gitops.conftest import gtops_ok, run_aws, run_gtops
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.slow
 def test_destroy_refuses_protected_without_force_then_removes_in_order(env, stack):
     gtops_ok(env, "apply", str(stack), "--auto-approve")
     refused = run_gtops(env, "destroy", str(stack), "--auto-approve")

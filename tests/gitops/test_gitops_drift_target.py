@@ -20,7 +20,6 @@ def _team_description(env) -> str:
     ]
 
 
-@pytest.mark.slow
 def test_drift_exit_codes_formats_and_no_mutation(env, stack):
     gtops_ok(env, "apply", str(stack), "--auto-approve")
     clean = run_gtops(env, "drift", str(stack))

@@ -75,7 +75,6 @@ def build_seed(env) -> None:
             "--username", user["Username"], "--group-name", "Label-group")  # fmt: skip
 
 
-@pytest.mark.slow
 def test_export_of_the_cli_seed_setup_validates_and_plans_only_adoption(env, tmp_path):
     build_seed(env)
     out = tmp_path / "exported"

@@ -60,7 +60,6 @@ def _inventory(env) -> dict:
 ONE_OF_EACH = {"pools": 1, "groups": 1, "clients": 1, "teams": 1, "workforces": 1}
 
 
-@pytest.mark.slow
 def test_two_applies_at_once_one_applies_the_other_fails_cleanly(env, stack):
     run_aws(env, "s3api", "create-bucket", "--bucket", "gtops-locks")
     results = _start_two(env, str(_with_lock(stack)))
@@ -78,7 +77,6 @@ def test_two_applies_at_once_one_applies_the_other_fails_cleanly(env, stack):
     assert run_gtops(env, "plan", str(stack), "--detailed-exitcode").returncode == 0
 
 
-@pytest.mark.slow
 def test_two_applies_with_lock_timeout_both_succeed_in_turn(env, stack):
     run_aws(env, "s3api", "create-bucket", "--bucket", "gtops-locks")
     results = _start_two(env, str(_with_lock(stack)), "--lock-timeout", "2m")

@@ -51,16 +51,15 @@ def _converged(env, spec) -> None:
 @pytest.fixture(scope="module")
 def clean_dumps(sandbox_url, tmp_path_factory):
     """What a clean apply of each spec leaves in AWS."""
-    server_url = sandbox_url
-    env = sandbox_env(server_url, tmp_path_factory.mktemp("clean"))
+    env = sandbox_env(sandbox_url, tmp_path_factory.mktemp("clean"))
     out = {}
     for spec in (TRAINS,):
-        control(server_url, "reset")
-        control(server_url, "config", {"latency_ms": 0, "fault_rate": 0, "targets": []})
-        _prepare(server_url, spec)
+        control(sandbox_url, "reset")
+        control(sandbox_url, "config", {"latency_ms": 0, "fault_rate": 0, "targets": []})
+        _prepare(sandbox_url, spec)
         run = gtops_served(env, "apply", str(spec), "--auto-approve")
         assert run.code == 0, run.text
-        out[spec] = live_dump(server_url)
+        out[spec] = live_dump(sandbox_url)
     return out
 
 

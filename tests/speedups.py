@@ -4,7 +4,9 @@
   test process runs the entry point hundreds of times, so the command is built once per app.
 - botocore: every `boto3.Session` (gtops makes one per run) builds its own data loader, and so parses the
   same service-model JSON again (SageMaker's is 2 MB; about 0.2 s per run). Here all sessions share one
-  loader per search path, as all clients of one session already do.
+  loader per search path, as all clients of one session already do; and the names events take under
+  botocore's standard aliases (a pure function of the name) are worked out once, not per session and
+  client.
 - moto's Cognito imports the same RSA signing key, from the same file, for every user pool it creates
   (about 0.2 s each). Here that import is made once per key.
 
@@ -54,6 +56,18 @@ def aws() -> None:
         return loaders[search_path_string]
 
     botocore.session.create_loader = shared_loader
+
+    from botocore import hooks
+
+    aliased: dict[str, str] = {}  # event name -> its name after botocore's standard aliases
+    init = hooks.EventAliaser.__init__
+
+    def shared_alias_cache(self: Any, event_emitter: Any, event_aliases: Any = None) -> None:
+        init(self, event_emitter, event_aliases)
+        if self._event_aliases == hooks.EVENT_ALIASES:
+            self._alias_name_cache = aliased
+
+    hooks.EventAliaser.__init__ = shared_alias_cache
 
     from joserfc import jwk
     from moto.cognitoidp import models

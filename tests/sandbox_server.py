@@ -1,5 +1,6 @@
 """One way for tests to run a sandbox server: in a subprocess on a free loopback port, quiet, with
-labeling jobs that move only when a test advances them (deterministic)."""
+labeling jobs that move only when a test advances them (deterministic); and the environment in which the
+real `gtops` command and the AWS CLI talk to it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,19 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests import no_backoff
+
+# The server's realism settings when it starts: every switch off.
+DEFAULT_REALISM = {
+    "latency_ms": 0,
+    "quotas": False,
+    "fault_rate": 0,
+    "fault_kinds": ["throttle", "error", "drop"],
+    "seed": None,
+    "targets": [],
+}
+FAST_QUOTAS = "UserCreation=5000,UserUpdate=5000,UserRead=5000,UserResourceRead=5000,SnsSubscription=5000"
 
 
 def free_port() -> int:
@@ -61,5 +75,28 @@ def control(url: str, name: str, body: dict | None = None) -> dict:
 def clean(url: str) -> str:
     """Empty the sandbox and turn every realism switch off."""
     control(url, "reset")
-    control(url, "config", {"latency_ms": 0, "quotas": False, "fault_rate": 0, "targets": []})
+    control(url, "config", DEFAULT_REALISM)
     return url
+
+
+def server_env(url: str, tmp: Path) -> dict[str, str]:
+    """The environment of a `gtops` or `aws` process talking to the sandbox server at `url`: dummy
+    credentials, nothing read from the user's AWS or gtops settings, caches and lock files under `tmp`,
+    and retries that do not wait out their backoff (tests/no_backoff.py)."""
+    config = tmp / "aws-config"
+    if not config.exists():  # AWS CLI v1 would fetch a parameter that looks like a URL (callback URLs)
+        config.write_text("[default]\ncli_follow_urlparam = false\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTOPS_"))}
+    env.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(config),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp / "aws-credentials"),
+        XDG_CACHE_HOME=str(tmp / "cache"),
+        GTOPS_COGNITO_QUOTAS=FAST_QUOTAS,
+        GTOPS_SANDBOX_JOB_SECONDS="0",
+        NO_COLOR="1",
+    )
+    return no_backoff.env(env)

@@ -11,7 +11,6 @@ from tests.inprocess import run_main
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).parent / "cases"
-FAST_QUOTAS = "UserCreation=5000,UserUpdate=5000,UserRead=5000,UserResourceRead=5000,SnsSubscription=5000"
 
 
 @dataclass
@@ -26,26 +25,7 @@ def gtops(*args: str) -> Run:
 
 
 @pytest.fixture
-def moto_cli(monkeypatch: pytest.MonkeyPatch, tmp_path):
-    """An in-process sandbox, the repository as the working folder (fixture paths print relative to it)."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "GTOPS_COGNITO_QUOTAS": FAST_QUOTAS,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "NO_COLOR": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "GTOPS_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
+def moto_cli(inprocess_aws, monkeypatch: pytest.MonkeyPatch):
+    """The in-process sandbox, the repository as the working folder (fixture paths print relative to it)."""
     monkeypatch.chdir(REPO)
-    from moto import mock_aws
-
-    import gtops.sandbox as sb
-
-    sb.install()
-    sb.reset()
-    with mock_aws():
-        yield sb
-    sb.reset()
+    return inprocess_aws

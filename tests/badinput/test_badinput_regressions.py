@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.badinput.conftest import REPO, gtops
 
 C = "tests/badinput/cases"
@@ -18,6 +20,7 @@ def refused(run, *expected):
         assert part in text, text
 
 
+@pytest.mark.e2e
 def test_yaml_alias_bomb_is_refused_quickly():
     """gtops/spec/yaml_loader.py: a billion-laughs document hangs validate (it never returns)."""
     proc = subprocess.run(
@@ -72,6 +75,7 @@ def test_endpoint_url_that_is_not_a_url(moto_cli):
     refused(gtops("plan", "tests/e2e/stack", "--endpoint-url", "not-a-url"), "not-a-url")
 
 
+@pytest.mark.e2e
 def test_unreachable_endpoint_is_one_sentence(tmp_path):
     """The first call (STS) retries once only, so an endpoint that refuses connections is reported at once."""
 

@@ -1,4 +1,9 @@
-"""Issue-4 end to end: the real `gtops` command against a sandbox server, drift made with the AWS CLI."""
+"""Issue-4 end to end: the real `gtops` command against a sandbox server, drift made with the AWS CLI.
+
+The first apply and the verbose log run gtops as a process (tests/commands.py). The drift, interrupted-apply
+and lost-answer tests are about what gtops does, so they run its entry point in this process under the same
+environment (tests/inprocess.py), with retries that keep their attempts but not their backoff
+(tests/no_backoff.py); the AWS CLI always runs as a process."""
 
 from __future__ import annotations
 
@@ -7,13 +12,16 @@ import json
 import pytest
 
 from tests.e2e.conftest import HERE, run_aws, run_gtops
+from tests.inprocess import gtops_here
 from tests.sandbox_server import control
+
+pytestmark = pytest.mark.e2e
 
 STACK = str(HERE / "stack")
 
 
-def apply_ok(env) -> str:
-    proc = run_gtops(env, "apply", STACK, "--auto-approve")
+def apply_ok(env, run=run_gtops) -> str:
+    proc = run(env, "apply", STACK, "--auto-approve")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -32,6 +40,7 @@ def describe_client(env, pid: str) -> dict:
     return run_aws(env, "cognito-idp", *args)["UserPoolClient"]
 
 
+@pytest.mark.slow
 def test_apply_from_nothing_then_plan_is_empty(aws_env):
     out = apply_ok(aws_env)
     assert "Apply complete! Resources: 9 added, 0 changed, 0 destroyed." in out
@@ -54,7 +63,7 @@ def test_apply_from_nothing_then_plan_is_empty(aws_env):
 
 
 def test_out_of_band_changes_show_as_drift_and_apply_converges(aws_env):
-    apply_ok(aws_env)
+    apply_ok(aws_env, gtops_here)
     pid = pool_id(aws_env)
     run_aws(
         aws_env, "sagemaker", "update-workteam", "--workteam-name", "test2", "--description", "edited by hand"
@@ -89,7 +98,7 @@ def test_out_of_band_changes_show_as_drift_and_apply_converges(aws_env):
         json.dumps(pool["UserPoolTags"]),
     )
 
-    plan = run_gtops(aws_env, "plan", STACK, "--detailed-exitcode")
+    plan = gtops_here(aws_env, "plan", STACK, "--detailed-exitcode")
     assert plan.returncode == 2, plan.stdout + plan.stderr
     text = plan.stdout
     assert "Plan: 0 to add, 3 to change, 0 to destroy." in text
@@ -97,7 +106,7 @@ def test_out_of_band_changes_show_as_drift_and_apply_converges(aws_env):
     assert "https://example.com/callback" in text
     assert "min_length" in text and "12 -> 8" in text
 
-    machine = json.loads(run_gtops(aws_env, "plan", STACK, "--format", "json").stdout)
+    machine = json.loads(gtops_here(aws_env, "plan", STACK, "--format", "json").stdout)
     changed = {c["address"]: [f["path"] for f in c["fields"]] for c in machine["changes"]}
     assert changed == {
         "cognito_user_pool.LabelUserPool": ["password_policy.min_length"],
@@ -105,9 +114,9 @@ def test_out_of_band_changes_show_as_drift_and_apply_converges(aws_env):
         "cognito_client_oauth.labelclient": ["callback_urls"],
     }
 
-    out = apply_ok(aws_env)
+    out = apply_ok(aws_env, gtops_here)
     assert "0 added, 3 changed, 0 destroyed" in out
-    again = run_gtops(aws_env, "plan", STACK, "--detailed-exitcode")
+    again = gtops_here(aws_env, "plan", STACK, "--detailed-exitcode")
     assert again.returncode == 0, again.stdout
 
 
@@ -130,14 +139,14 @@ def test_interrupted_apply_reports_and_rerun_converges_without_duplicates(aws_en
     control(
         sandbox, "config", {"targets": [{"operation": operation, "nth": 1, "kind": "error", "count": 50}]}
     )
-    first = run_gtops(aws_env, "apply", STACK, "--auto-approve")
+    first = gtops_here(aws_env, "apply", STACK, "--auto-approve")
     assert first.returncode == 1
     assert "failed:" in first.stdout and "Nothing was rolled back" in first.stdout
     assert "Traceback" not in first.stderr
 
     control(sandbox, "config", {"targets": []})
-    apply_ok(aws_env)
-    assert run_gtops(aws_env, "plan", STACK, "--detailed-exitcode").returncode == 0
+    apply_ok(aws_env, gtops_here)
+    assert gtops_here(aws_env, "plan", STACK, "--detailed-exitcode").returncode == 0
     pools = run_aws(aws_env, "cognito-idp", "list-user-pools", "--max-results", "60")["UserPools"]
     assert [p["Name"] for p in pools] == ["LabelUserPool"]
     pid = pools[0]["Id"]
@@ -155,12 +164,12 @@ def test_interrupted_apply_reports_and_rerun_converges_without_duplicates(aws_en
 def test_a_create_whose_answer_is_lost_is_not_made_twice(aws_env, sandbox, operation):
     """Cognito does not keep pool or client names unique: a blind retry would leave two."""
     control(sandbox, "config", {"targets": [{"operation": operation, "nth": 1, "kind": "lost"}]})
-    apply_ok(aws_env)
+    apply_ok(aws_env, gtops_here)
     pools = run_aws(aws_env, "cognito-idp", "list-user-pools", "--max-results", "60")["UserPools"]
     assert [p["Name"] for p in pools] == ["LabelUserPool"]
     clients = run_aws(aws_env, "cognito-idp", "list-user-pool-clients", "--user-pool-id", pools[0]["Id"])
     assert [c["ClientName"] for c in clients["UserPoolClients"]] == ["labelclient"]
-    assert run_gtops(aws_env, "plan", STACK, "--detailed-exitcode").returncode == 0
+    assert gtops_here(aws_env, "plan", STACK, "--detailed-exitcode").returncode == 0
 
 
 def test_verbose_logs_each_call_to_stderr_without_its_parameters(aws_env):

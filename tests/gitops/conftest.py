@@ -1,4 +1,10 @@
-"""GitOps end-to-end fixtures: the e2e sandbox server and helpers, plus a private copy of the stack spec."""
+"""GitOps end-to-end fixtures: the session's sandbox server, the AWS CLI and gtops against it, plus a private
+copy of the stack spec.
+
+`run_gtops` runs the real gtops entry point in this process, under the environment a gtops process would
+get (tests/inprocess.py): these tests are about what plan, apply, drift, export and saved plans do, not about
+the process boundary. The AWS CLI makes and reads changes as a separate process, as a user's would; the
+locking tests, which are about processes, start real gtops processes (tests/commands.py)."""
 
 from __future__ import annotations
 
@@ -8,22 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import run_aws
 from tests.e2e.conftest import HERE as E2E
-from tests.e2e.conftest import aws_env, run_aws, run_gtops, sandbox, sandbox_url  # noqa: F401
-from tests.sandbox_server import control  # noqa: F401
+from tests.inprocess import gtops_here as run_gtops
+from tests.sandbox_server import control, server_env
 
 STACK_FILE = E2E / "stack" / "setup.yaml"
 REPO_EXAMPLES = E2E.parent.parent / "examples"
 
 
 @pytest.fixture
-def env(aws_env, tmp_path):
-    """The AWS CLI/gtops environment with this test's own lock-file folder.
-
-    AWS CLI v1 would fetch a parameter that looks like a URL (callback URLs): turn that off.
-    """
-    Path(aws_env["AWS_CONFIG_FILE"]).write_text("[default]\ncli_follow_urlparam = false\n")
-    return {**aws_env, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+def env(server, tmp_path):
+    """The AWS CLI/gtops environment with this test's own lock-file folder (XDG_CACHE_HOME under tmp_path)."""
+    return server_env(server, tmp_path)
 
 
 @pytest.fixture
@@ -53,4 +56,4 @@ def plan_json(env: dict, *args: str) -> dict:
     return json.loads(proc.stdout)
 
 
-__all__ = ["aws_env", "control", "sandbox", "sandbox_url"]
+__all__ = ["control", "run_aws", "run_gtops"]

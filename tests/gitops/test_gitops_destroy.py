@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gitops.conftest import gtops_ok, run_aws, run_gtops
+
+pytestmark = pytest.mark.e2e
 
 
 def test_destroy_refuses_protected_without_force_then_removes_in_order(env, stack):

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.gitops.conftest import gtops_ok, plan_json, pool_id, run_aws, run_gtops
+
+pytestmark = pytest.mark.e2e
 
 READ_ONLY = re.compile(r"^\s*\d+\s+[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$")
 

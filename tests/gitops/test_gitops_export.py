@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from tests.gitops.conftest import gtops_ok, plan_json, run_aws, run_gtops
+
+pytestmark = pytest.mark.e2e
 
 SEED_POLICY = {
     "Version": "2008-10-17",

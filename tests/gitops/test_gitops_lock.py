@@ -7,9 +7,21 @@ import os
 import subprocess
 import sys
 
-from tests.gitops.conftest import gtops_ok, run_aws, run_gtops
+import pytest
+
+from tests.commands import run_gtops
+from tests.gitops.conftest import run_aws
+
+pytestmark = pytest.mark.e2e
 
 LOCK = "lock: {bucket: gtops-locks}\n"
+
+
+def gtops_ok(env, *args: str):
+    """A real gtops process (the locks are between processes)."""
+    proc = run_gtops(env, *args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
 
 
 def _with_lock(stack):
@@ -75,6 +87,7 @@ def test_two_applies_with_lock_timeout_both_succeed_in_turn(env, stack):
     assert _inventory(env) == ONE_OF_EACH
 
 
+@pytest.mark.slow
 def test_stale_lock_is_reported_and_removed_by_unlock(env, stack):
     run_aws(env, "s3api", "create-bucket", "--bucket", "gtops-locks")
     holder = {

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.gitops.conftest import REPO_EXAMPLES, STACK_FILE
+from tests.inprocess import gtops_here
 
 WORKFLOWS = sorted((REPO_EXAMPLES / "github-actions").glob("*.yml"))
 GTOPS_LINE = re.compile(r"^\s*(gtops\s.*?)(\s*>\s*\S+)?\s*$")
@@ -40,12 +41,14 @@ def test_workflows_are_valid_and_complete():
 
 
 def _run(line: str, env: dict, cwd: Path) -> subprocess.CompletedProcess:
+    """The workflow's `gtops ...` line, run by gtops's entry point in this process under the step's
+    environment and working folder (tests/inprocess.py)."""
     argv = shlex.split(line)
     assert argv[0] == "gtops"
-    argv = [sys.executable, "-m", "gtops", *(env.get(a[1:], a) if a.startswith("$") else a for a in argv[1:])]
-    return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return gtops_here(env, *(env.get(a[1:], a) if a.startswith("$") else a for a in argv[1:]), cwd=cwd)
 
 
+@pytest.mark.e2e
 def test_workflow_commands_run_against_the_sandbox(env, tmp_path):
     """In a checkout with the spec at the workflows' GTOPS_SPEC: PR plan, merge apply, nightly drift."""
     spec_dir = tmp_path / "specs" / "labeling"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.gitops.conftest import gtops_ok, pool_id, run_aws, run_gtops
+
+pytestmark = pytest.mark.e2e
 
 
 def test_saved_plan_applies_once_and_holds_no_secret(env, stack, tmp_path):

@@ -48,18 +48,9 @@ def png(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def sandbox(monkeypatch):
-    """A fresh in-process sandbox; jobs move only when a test advances them."""
-    monkeypatch.setenv("GTOPS_SANDBOX_JOB_SECONDS", "0")
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "GTOPS_SANDBOX", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    from moto import mock_aws
-
-    import gtops.sandbox
-
-    with mock_aws():
-        gtops.sandbox.install()
-        yield gtops.sandbox
+def sandbox(inprocess_aws):
+    """The in-process sandbox (tests/conftest.py); jobs move only when a test advances them."""
+    return inprocess_aws
 
 
 class Workspace:

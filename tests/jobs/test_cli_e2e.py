@@ -1,31 +1,32 @@
-"""The example specs with jobs, applied by the real `gtops` command on a sandbox server."""
+"""The example specs with jobs, applied by the real `gtops` command on a sandbox server.
+
+gtops's entry point runs in this process under the environment a gtops process would get (tests/inprocess.py):
+these tests are about jobs, status, results and preview; tests/e2e/test_examples applies every example as a
+real process."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import boto3
 import pytest
 
+from tests.inprocess import gtops_here
 from tests.jobs.conftest import png
-from tests.sandbox_server import clean, control, running_server
+from tests.sandbox_server import control
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("jobs-sandbox") / "server.log") as url:
-        yield url
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def env(server, tmp_path):
-    clean(server)
+    """The session's sandbox server (emptied), and the examples' data as a user would have it."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTOPS_"))}
     base.update(
         AWS_ENDPOINT_URL=server,
@@ -50,9 +51,7 @@ def env(server, tmp_path):
 
 
 def gtops(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gtops", *args], env=env, capture_output=True, text=True, timeout=300, cwd=REPO
-    )
+    return gtops_here(env, *args, cwd=REPO)
 
 
 def sm(env: dict, region: str):

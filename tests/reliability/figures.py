@@ -6,6 +6,7 @@ figures.json` prints the README's "Reliability" section from them. Without the v
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
@@ -19,9 +20,11 @@ def record(name: str, **figures: object) -> None:
     if not target:
         return
     path = Path(target)
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data[name] = figures
-    path.write_text(json.dumps(data, indent=2, sort_keys=True))
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers may record at the same time
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data[name] = figures
+        path.write_text(json.dumps(data, indent=2, sort_keys=True))
 
 
 def section(data: dict) -> str:

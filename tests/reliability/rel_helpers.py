@@ -1,10 +1,10 @@
-"""Shared helpers: the real `gtops` command in process (moto) or as a process (sandbox server), call
-recording, and a normalized dump of live state to compare two setups."""
+"""Shared helpers: the real `gtops` command in process (on moto, or on a sandbox server under a process's
+environment) or as a process (sandbox server), call recording, and a normalized dump of live state to compare
+two setups."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.request
@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.inprocess import run_main
-from tests.sandbox_server import control  # noqa: F401  (re-exported for the suites)
+from tests.inprocess import gtops_here, run_main
+from tests.sandbox_server import (
+    control,  # noqa: F401  (re-exported for the suites)
+    server_env,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "tests" / "e2e" / "stack"
@@ -21,7 +24,6 @@ TRAINS = REPO / "specs" / "trains-and-cars"
 FIXTURES = Path(__file__).parent / "fixtures"
 ACCOUNT = "123456789012"
 LAST_PLAN_TAG = "gtops:last-plan"
-FAST_QUOTAS = "UserCreation=5000,UserUpdate=5000,UserRead=5000,UserResourceRead=5000,SnsSubscription=5000"
 
 
 @dataclass
@@ -38,6 +40,12 @@ class Run:
 def gtops_inproc(*args: str) -> Run:
     """`gtops ARGS` in this process (for moto's in-process sandbox), output captured."""
     return Run(*run_main(*args))
+
+
+def gtops_served(env: dict, *args: str, cwd: Path = REPO) -> Run:
+    """`gtops ARGS` in this process, as a process started with `env` would run it (tests/inprocess.py)."""
+    proc = gtops_here(env, *args, cwd=cwd)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
 def gtops_proc(env: dict, *args: str, timeout: float = 300, cwd: Path = REPO) -> Run:
@@ -195,17 +203,4 @@ def _strip_subdomain(value: Any) -> Any:
 
 
 def sandbox_env(url: str, tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTOPS_"))}
-    env.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(tmp / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp / "aws-credentials"),
-        XDG_CACHE_HOME=str(tmp / "cache"),
-        GTOPS_COGNITO_QUOTAS=FAST_QUOTAS,
-        GTOPS_SANDBOX_JOB_SECONDS="0",
-        NO_COLOR="1",
-    )
-    return env
+    return server_env(url, tmp)

@@ -1,6 +1,8 @@
 """Crash test: a real `gtops apply` process killed with SIGKILL at random points, ten times; every re-run
 converges with nothing created twice. The sandbox's latency switch stretches the apply so the kills land
-all along it (pool, client, workforce, team, OAuth, invitation, workers) rather than in the first step."""
+all along it (pool, client, workforce, team, OAuth, invitation, workers) rather than in the first step.
+The killed applies are real processes; each re-run, which is about what gtops then does, runs in this
+process under the same environment (tests/inprocess.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,11 @@ import subprocess
 import sys
 import time
 
+import pytest
 from figures import record
-from rel_helpers import REPO, STACK, boto, control, gtops_proc, sandbox_env
+from rel_helpers import REPO, STACK, boto, control, gtops_proc, gtops_served, sandbox_env
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 WORKERS = 20
 LATENCY_MS = 15
@@ -90,7 +95,7 @@ def test_apply_killed_at_random_points_converges_on_rerun(server, tmp_path):
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         control(server, "config", {"latency_ms": 0})
-        rerun = gtops_proc(env, "apply", str(spec), "--auto-approve")
+        rerun = gtops_served(env, "apply", str(spec), "--auto-approve")  # in this process: see the docstring
         assert rerun.code == 0, rerun.text  # includes apply's own re-read: AWS now matches the spec
         assert "Traceback" not in rerun.err
         assert _counts(server) == expected

@@ -1,6 +1,9 @@
 """Faults survived: throttles, 500s and dropped connections on every mutating call of a real apply.
 
-The real `gtops` command runs against a sandbox server, so a "drop" is a socket the server really closes.
+The real `gtops` command runs against a sandbox server, so a "drop" is a socket the server really closes. It
+runs in this process under a gtops process's environment (tests/inprocess.py; the process boundary is
+tests/e2e's and test_crash's subject), with retries that keep their attempts but not their backoff
+(tests/no_backoff.py).
 Transient faults (1-2 per call) must be absorbed by retries and leave AWS exactly as a clean apply does;
 a persistent fault must stop the apply with a report, and the next run must converge.
 """
@@ -9,7 +12,9 @@ from __future__ import annotations
 
 import pytest
 from figures import record
-from rel_helpers import STACK, TRAINS, boto, control, gtops_proc, live_dump, sandbox_env, stats
+from rel_helpers import STACK, TRAINS, boto, control, gtops_served, live_dump, sandbox_env, stats
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("faults")]  # one clean_dumps per run
 
 STACK_MUTATIONS = [
     "CreateTopic",
@@ -39,22 +44,22 @@ def _prepare(url: str, spec) -> None:
 
 
 def _converged(env, spec) -> None:
-    again = gtops_proc(env, "plan", str(spec), "--detailed-exitcode")
+    again = gtops_served(env, "plan", str(spec), "--detailed-exitcode")
     assert again.code == 0, again.text
 
 
 @pytest.fixture(scope="module")
-def clean_dumps(server_url, tmp_path_factory):
+def clean_dumps(sandbox_url, tmp_path_factory):
     """What a clean apply of each spec leaves in AWS."""
-    env = sandbox_env(server_url, tmp_path_factory.mktemp("clean"))
+    env = sandbox_env(sandbox_url, tmp_path_factory.mktemp("clean"))
     out = {}
     for spec in (TRAINS,):
-        control(server_url, "reset")
-        control(server_url, "config", {"latency_ms": 0, "fault_rate": 0, "targets": []})
-        _prepare(server_url, spec)
-        run = gtops_proc(env, "apply", str(spec), "--auto-approve")
+        control(sandbox_url, "reset")
+        control(sandbox_url, "config", {"latency_ms": 0, "fault_rate": 0, "targets": []})
+        _prepare(sandbox_url, spec)
+        run = gtops_served(env, "apply", str(spec), "--auto-approve")
         assert run.code == 0, run.text
-        out[spec] = live_dump(server_url)
+        out[spec] = live_dump(sandbox_url)
     return out
 
 
@@ -71,7 +76,7 @@ def test_transient_faults_on_every_mutation_are_absorbed(server, clean_dumps, tm
     _prepare(server, spec)
     control(server, "config", {"targets": targets})
     env = sandbox_env(server, tmp_path)
-    run = gtops_proc(env, "apply", str(spec), "--auto-approve")
+    run = gtops_served(env, "apply", str(spec), "--auto-approve")
     injected = stats(server)["faults"]
     control(server, "config", {"targets": []})
 
@@ -93,14 +98,15 @@ def test_transient_faults_on_every_mutation_are_absorbed(server, clean_dumps, tm
 
 
 def test_persistent_fault_stops_with_a_report_and_the_rerun_converges(server, clean_dumps, tmp_path):
-    """Exhausting the retries takes botocore's full backoff (~15-30 s), so one representative case here;
-    tests/e2e covers a persistent 500 on each core mutation."""
+    """Exhausting the retries takes botocore's full backoff (~15-30 s; not waited out here, see
+    tests/no_backoff.py), so one representative case here; tests/e2e covers a persistent 500 on each core
+    mutation."""
     operation, kind = "CreateLabelingJob", "throttle"
     failed = "labeling_job.image-labeling-job20: ThrottlingException"
     _prepare(server, TRAINS)
     control(server, "config", {"targets": [{"operation": operation, "nth": 1, "kind": kind, "count": 1000}]})
     env = sandbox_env(server, tmp_path)
-    first = gtops_proc(env, "apply", str(TRAINS), "--auto-approve")
+    first = gtops_served(env, "apply", str(TRAINS), "--auto-approve")
     injected = stats(server)["faults"]
     control(server, "config", {"targets": []})
 
@@ -111,7 +117,7 @@ def test_persistent_fault_stops_with_a_report_and_the_rerun_converges(server, cl
     assert "Nothing was rolled back; run `gtops apply` again to finish once the cause is fixed." in first.out
     assert "  done:    " in first.out  # what was done is reported, not only what failed
 
-    second = gtops_proc(env, "apply", str(TRAINS), "--auto-approve")
+    second = gtops_served(env, "apply", str(TRAINS), "--auto-approve")
     assert second.code == 0, second.text
     assert live_dump(server) == clean_dumps[TRAINS]
     _converged(env, TRAINS)
@@ -126,6 +132,7 @@ def test_persistent_fault_stops_with_a_report_and_the_rerun_converges(server, cl
     )
 
 
+@pytest.mark.slow
 def test_random_faults_over_300_workers_converge_in_two_runs(server, tmp_path):
     """20% of all calls fault (throttle, 500, drop), reads included; no worker is lost or duplicated."""
     roster = tmp_path / "spec"
@@ -142,7 +149,7 @@ def test_random_faults_over_300_workers_converge_in_two_runs(server, tmp_path):
     runs = 0
     for _ in range(2):
         runs += 1
-        run = gtops_proc(env, "apply", str(roster), "--auto-approve")
+        run = gtops_served(env, "apply", str(roster), "--auto-approve")
         assert "Traceback" not in run.err
         if run.code == 0:
             break

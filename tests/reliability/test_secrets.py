@@ -51,6 +51,7 @@ def _client_secrets() -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_no_secret_in_any_output_or_written_file(
     inproc, generated_passwords, demo_bucket, monkeypatch, tmp_path
 ):

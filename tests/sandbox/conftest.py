@@ -1,19 +1,15 @@
 """Sandbox fixtures: the same tests run in process (`mock_aws`) and over loopback against one server.
 
-- `inprocess_sandbox`: `mock_aws` with the sandbox installed.
-- `sandbox_server`: the endpoint of ONE background server per test session (free port, own state dir);
+- `inprocess_sandbox`: `mock_aws` with the sandbox installed (tests/conftest.py: `inprocess_aws`).
+- `sandbox_server`: the endpoint of the session's ONE sandbox server (tests/conftest.py: `sandbox_url`);
   its labeling jobs move only by explicit `advance` (GTOPS_SANDBOX_JOB_SECONDS=0), so tests are deterministic.
 - `server_sandbox`: that server, reset before the test and its realism settings restored after.
-- `sandbox`: parametrized over both modes.
+- `sandbox`: parametrized over both modes (the server mode is marked e2e).
 Each yields a `Sandbox` with `client(service)`, `configure(**realism)` and `advance(job, steps)`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,14 +19,6 @@ CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": REGION,
-}
-DEFAULT_REALISM = {
-    "latency_ms": 0,
-    "quotas": False,
-    "fault_rate": 0,
-    "fault_kinds": ["throttle", "error", "drop"],
-    "seed": None,
-    "targets": [],
 }
 
 
@@ -98,12 +86,6 @@ class Sandbox:
         return dict(REALISM.stats)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dummy credentials, and nothing that could send a call elsewhere."""
@@ -114,61 +96,23 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def inprocess_sandbox(aws_credentials: None) -> Iterator[Sandbox]:
-    from moto import mock_aws
-
-    from gtops.sandbox import install
-    from gtops.sandbox.realism import REALISM
-
-    install()
-    REALISM.reset()
-    with mock_aws():
-        yield Sandbox("inprocess")
-    REALISM.reset()
-
-
-@pytest.fixture(scope="session")
-def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Endpoint URL of one sandbox server for the whole session, started through the launcher."""
-    from gtops.sandbox import launcher
-
-    state = str(tmp_path_factory.mktemp("sandbox-state"))
-    port = free_port()
-    with _environ(GTOPS_SANDBOX_DIR=state, GTOPS_SANDBOX_JOB_SECONDS="0"):  # inherited by the server only
-        url = launcher.ensure_running(port)
-    try:
-        yield url
-    finally:
-        with _environ(GTOPS_SANDBOX_DIR=state):
-            launcher.stop(port)
-
-
-@contextlib.contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def inprocess_sandbox(inprocess_aws: Any) -> Sandbox:
+    return Sandbox("inprocess")
 
 
 @pytest.fixture
-def server_sandbox(sandbox_server: str, aws_credentials: None) -> Iterator[Sandbox]:
-    from gtops.sandbox import launcher
-
-    port = int(sandbox_server.rsplit(":", 1)[1])
-    launcher.call(port, "/_gtops/config", DEFAULT_REALISM)
-    launcher.call(port, "/_gtops/reset", {})
-    yield Sandbox("server", port)
-    launcher.call(port, "/_gtops/config", DEFAULT_REALISM)
+def sandbox_server(sandbox_url: str) -> str:
+    """Endpoint URL of the session's sandbox server."""
+    return sandbox_url
 
 
-@pytest.fixture(params=["inprocess", "server"])
+@pytest.fixture
+def server_sandbox(server: str, aws_credentials: None) -> Sandbox:
+    """The session's server, reset before the test and its realism settings restored after (`server`)."""
+    return Sandbox("server", int(server.rsplit(":", 1)[1]))
+
+
+@pytest.fixture(params=["inprocess", pytest.param("server", marks=pytest.mark.e2e)])
 def sandbox(request: pytest.FixtureRequest) -> Sandbox:
     return request.getfixturevalue(f"{request.param}_sandbox")
 

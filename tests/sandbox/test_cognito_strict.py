@@ -8,12 +8,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from gtops.sandbox import cognito
 
 
-@pytest.fixture(params=["inprocess", "server"])
+@pytest.fixture(params=["inprocess", pytest.param("server", marks=pytest.mark.e2e)])
 def idp(request: pytest.FixtureRequest) -> Any:
     """Each rule holds in process (mock_aws) and over loopback (the sandbox server) alike."""
     if request.param == "server":
@@ -22,20 +21,9 @@ def idp(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def idp_local(monkeypatch: pytest.MonkeyPatch) -> Any:
+def idp_local(inprocess_aws: Any) -> Any:
     """In process only: for the tests that look into the emulator (invitations sent)."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    cognito.install()
-    with mock_aws():
-        yield boto3.client("cognito-idp", region_name="us-east-1")
+    return boto3.client("cognito-idp", region_name="us-east-1")
 
 
 def _code(err: pytest.ExceptionInfo[ClientError]) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from gtops.sandbox import labeling
 
@@ -25,21 +24,11 @@ TEXT = [
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Any:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "GTOPS_SANDBOX_JOB_SECONDS": "0",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name=REGION)
-        client.create_bucket(Bucket="gt-in")
-        client.create_bucket(Bucket="gt-out")
-        yield client
+def s3(inprocess_aws: Any) -> Any:
+    client = boto3.client("s3", region_name=REGION)
+    client.create_bucket(Bucket="gt-in")
+    client.create_bucket(Bucket="gt-out")
+    return client
 
 
 def _job(

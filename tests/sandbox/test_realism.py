@@ -14,8 +14,10 @@ from gtops.sandbox.realism import COGNITO_CATEGORY, QUOTAS, ConfigError, Realism
 
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """botocore retries at once: the tests look at what is retried, not at how long it waits."""
-    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
+    """Retries at once: the tests look at what is retried, not at how long it waits (tests/no_backoff.py)."""
+    from tests.no_backoff import patch
+
+    patch(monkeypatch)
 
 
 def _code(err: ClientError) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from gtops.sandbox import launcher
+from tests.commands import aws
 
 REGION = "us-east-1"
 
@@ -52,6 +53,7 @@ def foreign_server() -> Iterator[int]:
     server.server_close()
 
 
+@pytest.mark.e2e
 def test_health_identifies_the_sandbox(sandbox_server: str) -> None:
     answer = launcher.health(_port(sandbox_server))
     assert answer is not None and answer["gtops-sandbox"]
@@ -59,6 +61,7 @@ def test_health_identifies_the_sandbox(sandbox_server: str) -> None:
         launcher.call(_port(sandbox_server), "/_gtops/nothing")
 
 
+@pytest.mark.e2e
 def test_ensure_running_reuses_a_running_sandbox(sandbox_server: str) -> None:
     port = _port(sandbox_server)
     pid = launcher.health(port)["pid"]
@@ -83,6 +86,8 @@ def _gtops(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_gtops_sandbox_commands(state_dir: Path) -> None:
     """start (background) -> status -> reuse -> advance -> reset -> stop, across separate processes."""
     port = str(_free_port())
@@ -106,14 +111,14 @@ def test_gtops_sandbox_commands(state_dir: Path) -> None:
 
         # state set by one process is seen by the next (AWS CLI here), until reset
         cli_env = {**env, **exports}
-        _aws(cli_env, "sns", "create-topic", "--name", "kept")
+        _aws(cli_env, "sns", "create-topic", "--name", "kept", process=True)
         again = _gtops("sandbox", "--port", port, env=env)  # plain `gtops sandbox` reuses it
         assert again.returncode == 0 and "already running" in again.stderr
-        assert len(_aws(cli_env, "sns", "list-topics")["Topics"]) == 1
+        assert len(_aws(cli_env, "sns", "list-topics", process=True)["Topics"]) == 1
         advance = _gtops("sandbox", "advance", "no-such-job", "--port", port, env=env)
         assert advance.returncode == 1 and "no-such-job" in advance.stderr
         assert _gtops("sandbox", "reset", "--port", port, env=env).returncode == 0
-        assert _aws(cli_env, "sns", "list-topics")["Topics"] == []
+        assert _aws(cli_env, "sns", "list-topics", process=True)["Topics"] == []
         bad = _gtops("sandbox", "start", "--port", port, "--fault-rate", "3", env=env)
         assert bad.returncode == 1 and "fault_rate" in bad.stderr and "Traceback" not in bad.stderr
     finally:
@@ -124,10 +129,13 @@ def test_gtops_sandbox_commands(state_dir: Path) -> None:
     assert down.returncode == 1 and "not running" in down.stdout
 
 
-def _aws(env: dict[str, str], *args: str, ok: bool = True) -> Any:
-    result = subprocess.run(
-        ["aws", *args, "--output", "json"], capture_output=True, text=True, env=env, timeout=60
-    )
+def _aws(env: dict[str, str], *args: str, ok: bool = True, process: bool = False) -> Any:
+    """`aws ARGS`: a new `aws` process, or the worker's AWS CLI process (tests/commands.py)."""
+    if process:
+        cmd = ["aws", *args, "--output", "json"]
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    else:
+        result = aws(env, *args, "--output", "json", timeout=60)
     if not ok:
         return result
     assert result.returncode == 0, f"aws {' '.join(args)}: {result.stderr}"
@@ -145,6 +153,7 @@ def cli_env(server_sandbox: Any, tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.e2e
 def test_aws_cli_runs_the_seed_workflow(cli_env: dict[str, str], tmp_path: Path) -> None:
     """The manual CLI workflow gtops replaces, command for command, gets AWS-shaped answers."""
     env = cli_env
@@ -370,6 +379,7 @@ def test_aws_cli_runs_the_seed_workflow(cli_env: dict[str, str], tmp_path: Path)
     assert [t["WorkteamName"] for t in _aws(env, "sagemaker", "list-workteams")["Workteams"]] == ["test2"]
 
 
+@pytest.mark.e2e
 def test_aws_cli_malformed_calls_exit_255(cli_env: dict[str, str]) -> None:
     bad_name = _aws(cli_env, "sagemaker", "describe-workteam", "--workteam-name", "bad_name!", ok=False)
     assert bad_name.returncode == 255

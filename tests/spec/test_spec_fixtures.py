@@ -8,39 +8,27 @@ import pytest
 
 from gtops.errors import SpecError
 from gtops.spec import load_spec
+from tests.wording import pinned_all
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# fixture -> the exact problems `gtops validate` reports (paths relative to the fixtures folder).
+# fixture -> the exact problems `gtops validate` reports (paths relative to the fixtures folder); {lib}
+# stands for a library's own words (PyYAML, python-liquid, Jinja2), which need only be there.
 CASES: dict[str, list[str]] = {
-    # YAML syntax and structure
-    "yaml-bad-indent.yaml": [
-        "yaml-bad-indent.yaml:4:11: YAML syntax error: mapping values are not allowed here"
-    ],
-    "yaml-tab-indent.yaml": [
-        "yaml-tab-indent.yaml:3:1: YAML syntax error: while scanning for the next token: found character "
-        "'\\t' "
-        "that cannot start any token"
-    ],
-    "yaml-unclosed-quote.yaml": [
-        "yaml-unclosed-quote.yaml:3:9: YAML syntax error: while scanning a quoted scalar: found unexpected "
-        "end "
-        "of stream"
-    ],
+    # YAML syntax and structure ({lib}: PyYAML's own words, tests/wording.py)
+    "yaml-bad-indent.yaml": ["yaml-bad-indent.yaml:4:11: YAML syntax error: {lib}"],
+    "yaml-tab-indent.yaml": ["yaml-tab-indent.yaml:3:1: YAML syntax error: {lib}"],
+    "yaml-unclosed-quote.yaml": ["yaml-unclosed-quote.yaml:3:9: YAML syntax error: {lib}"],
     "yaml-duplicate-key.yaml": [
         "yaml-duplicate-key.yaml:4:3: pool.name: duplicate key 'name' (first given on line 3)"
     ],
     "yaml-top-level-list.yaml": [
         "yaml-top-level-list.yaml:1:1: the top level must be a mapping of keys such as pool, teams and jobs"
     ],
-    "yaml-multiple-documents.yaml": [
-        "yaml-multiple-documents.yaml:2:1: YAML syntax error: expected a single document in the stream: but "
-        "found another document"
-    ],
+    "yaml-multiple-documents.yaml": ["yaml-multiple-documents.yaml:2:1: YAML syntax error: {lib}"],
     "invitation-unquoted-braces.yaml": [
-        "invitation-unquoted-braces.yaml:5:25: YAML syntax error: while parsing a block mapping: expected "
-        "<block end>, but found '<scalar>' (a value that starts with { or [ but is text must be quoted, e.g. "
-        '"{username} ...")'
+        "invitation-unquoted-braces.yaml:5:25: YAML syntax error: {lib} (a value that starts with { or [ but "
+        'is text must be quoted, e.g. "{username} ...")'
     ],
     # wrong types
     "type-workers-per-object-string.yaml": [
@@ -266,9 +254,8 @@ CASES: dict[str, list[str]] = {
     "missing-template-file.yaml": [
         "missing-template-file.yaml:15:5: jobs[0].template: file not found: {A}ui/nope.liquid.html"
     ],
-    "template-liquid-error.yaml": [
-        "template-liquid-error.liquid.html:7:1: jobs[0].template: expected tag endif, found the end of "
-        "the template"
+    "template-liquid-error.yaml": [  # {lib}: python-liquid's words
+        "template-liquid-error.liquid.html:7:1: jobs[0].template: {lib}"
     ],
     "missing-manifest-file.yaml": [
         "missing-manifest-file.yaml:12:13: jobs[0].input.manifest_file: file not found: {A}data/nope.manifest"
@@ -368,7 +355,7 @@ def test_fixture_reports_exactly_its_problems(name: str) -> None:
     expected = [
         e.replace("{F}", f"{FIXTURES}/").replace("{A}", f"{FIXTURES.resolve()}/") for e in CASES[name]
     ]
-    assert problems_for(name) == expected
+    assert pinned_all(expected, problems_for(name)) == expected
 
 
 def test_every_fixture_spec_is_covered() -> None:

@@ -204,7 +204,7 @@ def unclear(err: Exception) -> bool:
 
 
 def create_exactly_once(
-    aws: Any, service: str, operation: str, request: dict[str, Any], find: Any, sleep: Any = time.sleep
+    aws: Any, service: str, operation: str, request: dict[str, Any], find: Any
 ) -> dict[str, Any]:
     """A create that must not be repeated blindly: Cognito keeps neither pool names nor app-client names
     unique (and a labeling job's name, once taken, is taken for good), so a create retried after a lost answer
@@ -222,7 +222,7 @@ def create_exactly_once(
             found = find()
             if found:
                 return {"found": found}
-            sleep(delay)
+            time.sleep(delay)
             delay = min(delay * 2, 5.0)
     raise AssertionError("unreachable")
 

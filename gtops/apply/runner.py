@@ -101,9 +101,10 @@ def _run_batch(
     broken: set[Address],
 ) -> None:
     """A bulk kind written in one batch (workers): skipped whole when what it hangs off did not complete."""
-    if any(a.kind in kind.implies for a in broken):
+    blocker = min((a for a in broken if a.kind in kind.implies), key=lambda a: a.sort_key(), default=None)
+    if blocker is not None:
         for c in changes:
-            report.skipped.append((str(c.address), f"{' or '.join(kind.implies)} did not complete"))
+            report.skipped.append((str(c.address), f"{blocker} did not complete"))
         return
     assert kind.batch is not None
     result = kind.batch(ctx, changes)

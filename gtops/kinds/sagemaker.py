@@ -63,7 +63,6 @@ def wait_for_workforce(
     name: str,
     say: Callable[[str], None],
     timeout: float = 600,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """AWS has no waiter for workforces: poll until Active (bounded, and said on the way)."""
     deadline = time.monotonic() + timeout
@@ -77,5 +76,5 @@ def wait_for_workforce(
         if time.monotonic() > deadline:
             raise GtopsError(f"workforce {name} is still {wf.get('Status')} after {timeout:.0f}s")
         say(f"sagemaker_workforce.{name}: Still {str(wf['Status']).lower()}...")
-        sleep(delay)
+        time.sleep(delay)
         delay = min(delay * 1.5, 15)

@@ -38,7 +38,8 @@ PATCHES: dict[str, tuple[str, Any]] = {
     # botocore's standard retry mode: up to 20 s (1 s base for throttles) between attempts.
     "botocore.retries.standard": ("ExponentialBackoff.delay_amount", lambda original: _no_delay),
     # gtops's create-exactly-once retries (0.2 s doubling to 5 s) and workforce polling.
-    "gtops.apply.steps": ("time", NoWait),
+    "gtops.aws": ("time", NoWait),
+    "gtops.kinds.sagemaker": ("time", NoWait),
     # gtops's members writer: jittered backoff from 0.2 s, capped at 10 s (its quota pacing is untouched).
     "gtops.members.apply": ("BACKOFF_BASE", lambda original: 0.0),
 }

@@ -107,13 +107,22 @@ class Plan:
         return not self.actionable
 
     def counts(self) -> dict[str, int]:
-        """Terraform's rule: a replacement counts as one add and one destroy."""
+        """Terraform's rule: a replacement counts as one add and one destroy. A labeling job's delete stops
+        it (AWS keeps its record and results): counted as a stop, not a destroy."""
         n = {a: sum(1 for c in self.changes if c.action is a) for a in Action}
+        stops = sum(1 for c in self.changes if c.action is Action.DELETE and stops_instead(c.address.kind))
         return {
             "add": n[Action.CREATE] + n[Action.REPLACE],
             "change": n[Action.UPDATE],
-            "destroy": n[Action.DELETE] + n[Action.REPLACE],
+            "destroy": n[Action.DELETE] + n[Action.REPLACE] - stops,
+            "stop": stops,
         }
+
+    def summary(self) -> str:
+        """Plan: 1 to add, 0 to change, 2 to destroy. (and ", 1 to stop" when jobs are stopped)"""
+        n = self.counts()
+        text = f"{n['add']} to add, {n['change']} to change, {n['destroy']} to destroy"
+        return text + (f", {n['stop']} to stop." if n["stop"] else ".")
 
     def needs_force(self) -> list[Change]:
         return [c for c in self.actionable if c.needs_force]
@@ -132,6 +141,14 @@ class Plan:
     def checksum(self) -> str:
         body = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(body.encode()).hexdigest()
+
+
+def stops_instead(kind: str) -> bool:
+    """Whether deleting this kind stops it rather than destroying it (gtops.kinds: `stops`)."""
+    from gtops.kinds import get
+
+    found = get(kind)
+    return bool(found and found.stops)
 
 
 def protected_reason(address: Address, action: Action) -> str | None:

@@ -409,3 +409,11 @@ def test_a_stopped_report_says_what_was_done_failed_and_skipped():
         f"  skipped: {TEAM}: depends on {CLIENT}, which did not complete",
         "Nothing was rolled back; run `gtops apply` again to finish once the cause is fixed.",
     ]
+
+
+def test_a_job_delete_is_reported_as_a_stop(steps):
+    log: list[str] = []
+    report = run(plan((JOB, Action.DELETE)), context(log), desired(JOB))
+    assert log == [f"{JOB}: Stopping...", f"{JOB}: Stop complete"]
+    assert report.counts["destroyed"] == 0 and report.stopped == 1
+    assert report.summary() == "Apply complete! Resources: 0 added, 0 changed, 0 destroyed, 1 stopped."

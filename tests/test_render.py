@@ -354,7 +354,7 @@ def test_json_is_one_document_with_version_and_action_lists():
     assert raw.endswith("}\n")
     doc = json.loads(raw)  # raises on a second document or trailing text
     assert doc["format_version"] == "1"
-    assert doc["summary"] == {"add": 2, "change": 2, "destroy": 2}
+    assert doc["summary"] == {"add": 2, "change": 2, "destroy": 2, "stop": 0}
     assert doc["empty"] is False
     actions = {c["address"]: c["actions"] for c in doc["changes"]}
     assert actions["cognito_user_pool.LabelUserPool"] == ["delete", "create"]
@@ -512,3 +512,25 @@ def test_a_small_roster_keeps_the_full_blocks():
     out = io.StringIO()
     render_text(_roster_plan(3), out)
     assert '+ cognito_user "w0001@example.com" {' in out.getvalue()
+
+
+def test_stopping_a_job_is_shown_and_counted_as_a_stop_not_a_destroy():
+    """AWS has no way to delete a labeling job: gtops stops it, and the job keeps its record and results."""
+    job = Address("labeling_job", "old-job")
+    team = Address("sagemaker_workteam", "gone")
+    plan = Plan(
+        [
+            Change(job, Action.DELETE, {"name": "old-job"}, None, reason="not in the spec"),
+            Change(team, Action.DELETE, {"name": "gone"}, None),
+        ]
+    )
+    buf = io.StringIO()
+    render_text(plan, buf)
+    text = buf.getvalue()
+    assert "# labeling_job.old-job will be stopped (AWS keeps its record and results)" in text
+    assert "# sagemaker_workteam.gone will be destroyed" in text
+    assert "Plan: 0 to add, 0 to change, 1 to destroy, 1 to stop." in text
+    assert plan.counts() == {"add": 0, "change": 0, "destroy": 1, "stop": 1}
+    md = io.StringIO()
+    render_markdown(plan, md)
+    assert "Plan: 0 to add, 0 to change, 1 to destroy, 1 to stop." in md.getvalue()

@@ -19,7 +19,9 @@ VERBS = {
     "create": ("Creating...", "Creation complete"),
     "update": ("Modifying...", "Modifications complete"),
     "delete": ("Destroying...", "Destruction complete"),
+    "stop": ("Stopping...", "Stop complete"),
 }
+COUNTED = {"create": "added", "update": "changed", "delete": "destroyed", "stop": "stopped"}
 
 
 @dataclass
@@ -28,6 +30,7 @@ class ApplyReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"added": 0, "changed": 0, "destroyed": 0})
+    stopped: int = 0  # labeling jobs stopped (AWS keeps them)
     command: str = "apply"  # what to run again to finish (apply or destroy)
 
     @property
@@ -36,7 +39,8 @@ class ApplyReport:
 
     def summary(self) -> str:
         c = self.counts
-        head = f"Resources: {c['added']} added, {c['changed']} changed, {c['destroyed']} destroyed."
+        head = f"Resources: {c['added']} added, {c['changed']} changed, {c['destroyed']} destroyed"
+        head += f", {self.stopped} stopped." if self.stopped else "."
         if self.ok:
             return f"Apply complete! {head}"
         lines = [f"Apply stopped. {head}"]
@@ -153,7 +157,8 @@ def run(plan: Plan, ctx: ApplyContext, desired: list[Resource]) -> ApplyReport:
             report.skipped.append((str(address), f"gtops cannot {phase} a {address.kind}"))
             broken.add(address)
             continue
-        start, finish = VERBS[phase]
+        verb = "stop" if phase == "delete" and kind is not None and kind.stops else phase
+        start, finish = VERBS[verb]
         ctx.say(f"{address}: {start}")
         try:
             step(ctx, change)
@@ -167,12 +172,10 @@ def run(plan: Plan, ctx: ApplyContext, desired: list[Resource]) -> ApplyReport:
             continue
         ctx.say(f"{address}: {finish}")
         report.done.append(f"{address} ({phase})")
-        if phase == "create":
-            report.counts["added"] += 1
-        elif phase == "update":
-            report.counts["changed"] += 1
+        if verb == "stop":
+            report.stopped += 1
         else:
-            report.counts["destroyed"] += 1
+            report.counts[COUNTED[verb]] += 1
     for name, changes in batches.items():
         _run_batch(ctx, kinds.BY_NAME[name], changes, report, broken)
     return report

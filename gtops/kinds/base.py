@@ -110,6 +110,8 @@ class Kind:
     used_by: Callable[[Resource, LiveState, set[Address]], list[str]] | None = None
     # Deleted together with this parent (it has no delete of its own), e.g. "the app client".
     with_parent: str | None = None
+    # Its delete stops it and keeps its record (a labeling job): plans and reports say "stop", not "destroy".
+    stops: bool = False
     # Planned by its own module from bulk reads (workers, jobs), not one resource at a time.
     bulk: bool = False
     # For --target of a bulk kind: the kinds it hangs off.

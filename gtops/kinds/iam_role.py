@@ -30,16 +30,12 @@ def update(ctx: ApplyContext, change: Change) -> None:
     role_update(ctx, change)
 
 
-def keep(ctx: ApplyContext, change: Change) -> None:
-    """Roles are kept when no job uses them any more (a running job might)."""
-
-
 A = "gtops.jobs.apply"
 KIND = Kind(
     NAME,
     bulk=True,
     implies=("labeling_job",),
-    steps={"create": create, "update": update, "delete": keep},
+    steps={"create": create, "update": update},  # never deleted: a running job might use it
     iam=(
         Use(
             "gtops.jobs.live:get_role", "iam", ("GetRole", "GetRolePolicy"), "managed_roles", "managed_roles"

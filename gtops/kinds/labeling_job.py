@@ -471,6 +471,7 @@ KIND = Kind(
     spec_key=SPEC_KEY,
     schema=schema,
     protected=True,
+    stops=True,
     bulk=True,
     implies=("sagemaker_workteam",),
     plan=plan,

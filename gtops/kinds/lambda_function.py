@@ -29,16 +29,12 @@ def update(ctx: ApplyContext, change: Change) -> None:
     lambda_update(ctx, change)
 
 
-def keep(ctx: ApplyContext, change: Change) -> None:
-    """Functions are kept when no job uses them any more (a running job might)."""
-
-
 A = "gtops.jobs.apply"
 KIND = Kind(
     NAME,
     bulk=True,
     implies=("labeling_job",),
-    steps={"create": create, "update": update, "delete": keep},
+    steps={"create": create, "update": update},  # never deleted: a running job might use it
     iam=(
         Use("gtops.jobs.live:get_function", "lambda", ("GetFunction",), "functions", "lambdas"),
         Use(

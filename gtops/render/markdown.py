@@ -107,8 +107,7 @@ def markdown_lines(plan: Plan, drift: bool = False) -> list[str]:
             noun = "resource differs" if len(changes) == 1 else "resources differ"
             summary = f"Drift: {len(changes)} {noun} from the spec."
         else:
-            n = plan.counts()
-            summary = f"Plan: {n['add']} to add, {n['change']} to change, {n['destroy']} to destroy."
+            summary = f"Plan: {plan.summary()}"
         symbols = DRIFT_SYMBOL if drift else SYMBOL
         lines += [f"**{summary}**", "", "| Action | Resource | Changes |", "| --- | --- | --- |"]
         for change in changes:

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Mapping
 from typing import IO, Any
 
-from gtops.plan import Action, Change, FieldChange, Plan
+from gtops.plan import Action, Change, FieldChange, Plan, stops_instead
 from gtops.render._values import (
     MASKED,
     fits_inline,
@@ -234,7 +234,10 @@ def _resource_block(change: Change, paint: _Painter, symbol: str, drift: bool) -
 
 def _change_lines(change: Change, paint: _Painter, drift: bool) -> list[str]:
     headers, symbols = (DRIFT_HEADER, DRIFT_SYMBOL) if drift else (HEADER, SYMBOL)
-    lines = [paint(f"  # {change.address} {headers[change.action]}", "bold")]
+    header = headers[change.action]
+    if change.action is Action.DELETE and not drift and stops_instead(change.address.kind):
+        header = "will be stopped (AWS keeps its record and results)"
+    lines = [paint(f"  # {change.address} {header}", "bold")]
     if change.reason:
         lines.append(f"  # {reason_line(change.reason)}")
     if change.needs_force and not drift:
@@ -303,9 +306,7 @@ def text_lines(plan: Plan, color: bool = False) -> list[str]:
             lines += ["", *_change_lines(change, paint, drift=False)]
         if compact:
             lines += ["", *_worker_section(workers, paint)]
-        n = plan.counts()
-        summary = f"{n['add']} to add, {n['change']} to change, {n['destroy']} to destroy."
-        lines += ["", f"{paint('Plan:', 'bold')} {summary}"]
+        lines += ["", f"{paint('Plan:', 'bold')} {plan.summary()}"]
     warnings = _warnings(plan, paint)
     return lines + ([""] + warnings if warnings else [])
 

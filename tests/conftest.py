@@ -8,8 +8,9 @@
   tmp_path, retries without backoff (tests/no_backoff.py) and nothing that could reach real AWS; emptied
   before and after the test.
 
-Markers (registered in pyproject.toml): `e2e`, `browser`, `slow`. A test that uses the sandbox server is
-marked e2e here whether or not its module says so; a `browser` test is skipped when there is no Chromium.
+Markers (registered in pyproject.toml): `e2e`, `aws`, `browser`, `slow`. A test that uses the sandbox server
+is marked e2e here, and one that uses the in-process sandbox `aws`, whether or not its module says so; a
+`browser` test is skipped when there is no Chromium.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Before `-m` selects: whatever uses the sandbox server is end to end. Then the longest tests first
     (slow, then e2e, each in file order), so that pytest-xdist's workers do not finish on one long test."""
     for item in items:
-        if "sandbox_url" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "sandbox_url" in fixtures:
             item.add_marker(pytest.mark.e2e)
+        if "inprocess_aws" in fixtures:
+            item.add_marker(pytest.mark.aws)
     items.sort(
         key=lambda item: (item.get_closest_marker("slow") is None, item.get_closest_marker("e2e") is None)
     )

@@ -80,7 +80,7 @@ def test_everything_is_created_from_nothing_in_dependency_order():
         "cognito_invitation",
     ]
     assert all(c.action is Action.CREATE for c in plan.actionable)
-    assert plan.counts() == {"add": 9, "change": 0, "destroy": 0}
+    assert plan.counts() == {"add": 9, "change": 0, "destroy": 0, "stop": 0}
     oauth = next(c for c in plan.changes if c.address.kind == "cognito_client_oauth")
     assert isinstance(oauth.after["callback_urls"][0], Ref)  # (known after apply)
 
@@ -203,7 +203,7 @@ def test_new_domain_prefix_deletes_the_old_one_first():
     got = [(str(c.address), c.action.value) for c in plan.actionable]
     assert got[0] == ("cognito_user_pool_domain.label-workteam", "delete")
     assert ("cognito_user_pool_domain.new-prefix", "create") in got
-    assert plan.counts() == {"add": 1, "change": 0, "destroy": 1}
+    assert plan.counts() == {"add": 1, "change": 0, "destroy": 1, "stop": 0}
 
 
 def test_portal_urls_resolve_from_live_subdomain_and_drift_shows_before_after():

@@ -5,8 +5,6 @@ validating the rendered spec with the strict form, so its messages are unchanged
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +12,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from gtops.spec.schema import TEMPLATE_REF, build_schema, editor_schema
+from tests.check_schema import check_jsonschema
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "schemas" / "gtops.schema.json"
 SPEC_FILES = sorted((ROOT / "specs").glob("*/*.yaml"))
 MODELINE = "# yaml-language-server: $schema=../../schemas/gtops.schema.json"
-
-
-def check_jsonschema(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_check_jsonschema_accepts_every_example_spec_file():

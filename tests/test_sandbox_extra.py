@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import subprocess
-import sys
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tests.commands import run_gtops
 from tests.e2e.conftest import HERE as E2E
 from tests.sandbox_server import free_port, server_env
 
@@ -87,15 +87,7 @@ def without_sandbox(
             [str(ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
         ),
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.without_sandbox", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = run_gtops(env, *args, input="", cwd=cwd, module="tests.without_sandbox")
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc, set(attempts.read_text().split())
 

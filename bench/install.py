@@ -9,7 +9,7 @@ with an empty pip cache (as on a CI runner without a cache: everything is downlo
 
 Then, in the venv without the extra, it checks what a user would: `gtops validate` works, moto is absent,
 and `gtops sandbox` says which extra to install.
-Needs the package index (PyPI); takes about 2 minutes. Usage: python bench/install.py [--out PATH]
+Needs the package index (PyPI); takes 2 to 3 minutes. Usage: python bench/install.py [--out PATH]
 """
 
 from __future__ import annotations

@@ -18,9 +18,12 @@ _cli = Cli()
 atexit.register(_cli.close)
 
 
-def run_gtops(env: dict, *args: str, input: str | None = None, cwd=None) -> subprocess.CompletedProcess:
+def run_gtops(
+    env: dict, *args: str, input: str | None = None, cwd=None, module: str = "gtops"
+) -> subprocess.CompletedProcess:
+    """`python -m gtops ARGS` (or another entry point: `module`) as a process."""
     return subprocess.run(
-        [sys.executable, "-m", "gtops", *args],
+        [sys.executable, "-m", module, *args],
         env=env,
         capture_output=True,
         text=True,

@@ -100,6 +100,7 @@ def _foreground(port: int, config: dict[str, Any]) -> None:
 
     if launcher.health(port) is not None:
         raise GtopsError(f"a gtops sandbox is already running on port {port}; stop it first")
+    launcher.require_installed()
     configure(**config)
     try:
         server = make_server(launcher.SANDBOX_HOST, port)

@@ -14,6 +14,9 @@ _install_lock = threading.Lock()
 
 def install() -> None:
     """Hook the Ground Truth operations, model validation, locks and realism into moto (idempotent)."""
+    from gtops.sandbox.launcher import require_installed
+
+    require_installed()
     with _install_lock:
         try:
             from gtops.sandbox import cognito

@@ -9,6 +9,7 @@ $GTOPS_SANDBOX_DIR or ~/.cache/gtops. Its AWS state lives as long as that proces
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import os
 import signal
@@ -32,6 +33,29 @@ START_TIMEOUT = 60.0
 
 class SandboxError(GtopsError):
     """The sandbox could not be started, reached or stopped."""
+
+
+# The sandbox is an extra (`pip install 'gtops[sandbox]'`): what the server imports beyond gtops's own
+# dependencies. Talking to a running sandbox (status, stop, reset, advance, --sandbox) needs none of it.
+INSTALL_EXTRA = "pip install 'gtops[sandbox]'"
+SERVER_MODULES = ("moto", "flask", "flask_cors", "werkzeug", "regex")
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require_installed() -> None:
+    """Refuse, saying what to install, when this Python cannot run a sandbox server."""
+    missing = [name for name in SERVER_MODULES if not _importable(name)]
+    if missing:
+        raise SandboxError(
+            f"the sandbox is not installed (no {', '.join(missing)} in this Python); "
+            f"install it with: {INSTALL_EXTRA}"
+        )
 
 
 def endpoint(port: int) -> str:
@@ -136,6 +160,7 @@ def ensure_running(port: int, quiet: bool = True, config: dict[str, Any] | None 
         return endpoint(port)
     if _port_taken(port):
         raise SandboxError(f"port {port} is in use by another program; choose another sandbox port")
+    require_installed()
     if not quiet:
         print(f"Starting the gtops sandbox on {endpoint(port)} ...", file=sys.stderr, flush=True)
     with open(log_file(port), "ab") as log:

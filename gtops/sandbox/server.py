@@ -124,9 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from gtops import sandbox
+    from gtops.sandbox.launcher import SandboxError, require_installed
     from gtops.sandbox.realism import ConfigError
 
     try:
+        require_installed()
         sandbox.configure(
             latency_ms=args.latency_ms,
             quotas=args.quotas,
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
             seed=args.seed,
         )
         server = make_server(args.host, args.port)
-    except (ConfigError, OSError) as err:
+    except (ConfigError, OSError, SandboxError) as err:
         print(f"gtops sandbox: {err}", file=sys.stderr, flush=True)
         sys.exit(1)
 

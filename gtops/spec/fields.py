@@ -46,6 +46,16 @@ TAG_KEY = r"^(?!aws:)[\w\s.:/=+\-@]{1,128}$"
 TAG_VALUE = r"^[\w\s.:/=+\-@]{0,256}$"
 VAR_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
+# A spec variable in a file as written: gtops renders {{ ... }} before it validates, but an editor or
+# check-jsonschema sees the template. The schema for files as written (gtops.spec.schema.editor_schema)
+# accepts it wherever a text must match a pattern or be one of a few values.
+TEMPLATE = {
+    "type": "string",
+    "pattern": r"\{\{.*\}\}",
+    "description": "A spec variable such as {{ env }}: replaced before gtops checks the value "
+    "(`gtops validate --var env=prod` checks the rendered spec).",
+}
+
 AUTH_FLOWS = (
     "ALLOW_USER_PASSWORD_AUTH",
     "ALLOW_REFRESH_TOKEN_AUTH",

@@ -2,6 +2,10 @@
 
 The setup-wide keys are described here; every kind contributes its own section (gtops/kinds/<kind>.py
 `schema`), built from the blocks in gtops.spec.fields.
+
+Two forms, one source: `build_schema()` is what gtops validates the rendered spec with (its x-message and
+x-hint words the messages); `editor_schema()`, derived from it, is for files as written, where a spec
+variable ({{ env }}) still stands for a value: that is the published file and `gtops schema`.
 """
 
 from __future__ import annotations
@@ -103,5 +107,53 @@ def build_schema() -> dict[str, Any]:
     }
 
 
+TEMPLATE_REF = {"$ref": "#/$defs/template"}
+
+
+def editor_schema() -> dict[str, Any]:
+    """build_schema() for unrendered files: wherever a text must match a pattern or be one of a few values,
+    a text holding a spec variable is accepted too. Variables themselves (`vars:`) stay literal."""
+    schema = build_schema()
+    schema["properties"] = {
+        key: sub if key == "vars" else _templated(sub) for key, sub in schema["properties"].items()
+    }
+    schema["$defs"] = {"template": f.TEMPLATE}
+    return schema
+
+
+def _restricts_text(node: dict[str, Any]) -> bool:
+    """Would a text holding {{ ... }} fail this schema for its value rather than its type?"""
+    if "pattern" in node or isinstance(node.get("const"), str):
+        return True
+    if any(isinstance(value, str) for value in node.get("enum", ())):
+        return True
+    return any(
+        _restricts_text(branch)
+        for branch in node.get("anyOf", ())
+        if branch.get("type") not in ("object", "array")
+    )
+
+
+def _templated(node: Any) -> Any:
+    """`node` with every text restriction widened to accept a spec variable (descriptions kept in front)."""
+    if not isinstance(node, dict):
+        return node
+    if _restricts_text(node):
+        strict = {key: value for key, value in node.items() if key != "description"}
+        described = {"description": node["description"]} if "description" in node else {}
+        return {**described, "anyOf": [strict, TEMPLATE_REF]}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("properties", "patternProperties"):
+            value = {name: _templated(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "propertyNames"):
+            value = _templated(value)
+        elif key in ("anyOf", "oneOf", "allOf"):
+            value = [_templated(sub) for sub in value]
+        out[key] = value
+    return out
+
+
 def schema_json() -> str:
-    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
+    """The published schema (schemas/gtops.schema.json, `gtops schema`): the editor form."""
+    return json.dumps(editor_schema(), indent=2, ensure_ascii=False) + "\n"

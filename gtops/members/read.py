@@ -155,9 +155,13 @@ def topic_exists(setup: Setup, live: LiveState) -> bool:
     return topic is not None and live.get(Address("sns_topic", topic.name)) is not None
 
 
-def estimated_users(live: LiveState) -> int | None:
-    count = (live.ids.pool_raw or {}).get("EstimatedNumberOfUsers")
-    return count if isinstance(count, int) else None
+def expected_sizes(setup: Setup, live: LiveState) -> tuple[int, Counter[str]]:
+    """About how many users the pool has (its own EstimatedNumberOfUsers, read by the DescribeUserPool the
+    plan makes anyway; else the roster's size) and each group's members by the roster."""
+    workers = setup.members.workers if setup.members is not None else ()
+    estimate = (live.ids.pool_raw or {}).get("EstimatedNumberOfUsers")
+    users = estimate if isinstance(estimate, int) else len(workers)
+    return users, Counter(g for w in workers for g in w.groups)
 
 
 def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
@@ -170,12 +174,8 @@ def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
     bucket = PriorityBucket(rate)
     groups = [g for g in managed_groups(setup) if live.get(Address("cognito_user_group", g)) is not None]
     # (groups the apply will create have nobody in them yet)
-    # Expected pages per chain (the chains' priorities): the pool's own estimate of its users, and the
-    # roster's group sizes (a plan with few changes finds about those).
-    workers = setup.members.workers if setup.members is not None else ()
-    wanted = Counter(g for w in workers for g in w.groups)
-    estimate = (live.ids.pool_raw or {}).get("EstimatedNumberOfUsers")
-    users = estimate if isinstance(estimate, int) else len(workers)
+    # Expected pages per chain (the chains' priorities): a plan with few changes finds about these.
+    users, wanted = expected_sizes(setup, live)
     group_pages = sum(pages_for(wanted[g]) for g in groups)
     filters = user_filters(users, group_pages, rate)
     per_chain = pages_for(users // len(filters))
@@ -196,6 +196,68 @@ def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
             user = by_username.get(name)
             if user is not None:  # a user created between the two reads shows up next time
                 user.groups.add(group)
+    topic_arn = live.ids.topic_arn
+    if notified_groups(setup) is not None and topic_exists(setup, live) and topic_arn:
+        roster.subscriptions = email_subscriptions(aws, topic_arn)
+        for user in roster.users:
+            user.subscribed = user.key in roster.subscriptions
+    return roster
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def read_changed(
+    aws: AwsHandle, setup: Setup, live: LiveState, emails: dict[str, set[str]]
+) -> LiveRoster | None:
+    """Only the users with these e-mails (lower-cased key -> the e-mails as the plan wrote them), with their
+    managed groups and subscriptions: what the check after an apply needs to see. One ListUsers
+    `email = "..."` per e-mail (UserList, 30/s) and one AdminListGroupsForUser per user found
+    (UserResourceRead, 50/s), side by side under their quotas.
+
+    None when that would not be the cheaper read: more e-mails than the pages of the whole roster (a bulk
+    apply: the pages are cheaper), or a worker the spec keeps was not found by its e-mail as written (the
+    pool may hold it in another case): then the caller reads the whole roster.
+    """
+    roster = LiveRoster()
+    pool_id = live.ids.pool_id
+    if not pool_id or not emails:
+        return roster
+    quotas = quotas_for(setup)
+    users, wanted = expected_sizes(setup, live)
+    groups = [g for g in managed_groups(setup) if live.get(Address("cognito_user_group", g)) is not None]
+    whole = pages_for(users) + sum(pages_for(wanted[g]) for g in groups)
+    asked = sorted({e for found in emails.values() for e in found})
+    if len(asked) > whole:
+        return None
+    listing, grouping = PriorityBucket(quotas["UserList"]), PriorityBucket(quotas["UserResourceRead"])
+    managed = set(groups)
+    idp = aws.client("cognito-idp")
+
+    def one(email: str) -> list[LiveWorker]:
+        found = list_users(aws, pool_id, f"email = {_quoted(email)}", listing)
+        for user in found:
+            kwargs: dict[str, Any] = {"UserPoolId": pool_id, "Username": user.username, "Limit": PAGE}
+            while True:
+                grouping.acquire()
+                page = idp.admin_list_groups_for_user(**kwargs)
+                user.groups |= {g["GroupName"] for g in page.get("Groups", [])} & managed
+                if not page.get("NextToken"):
+                    break
+                kwargs["NextToken"] = page["NextToken"]
+        return found
+
+    with ThreadPoolExecutor(max_workers=min(8, len(asked)), thread_name_prefix="gtops-verify") as pool:
+        parts = list(pool.map(one, asked))
+    seen: dict[str, LiveWorker] = {}
+    for part in parts:
+        for user in part:
+            seen.setdefault(user.username, user)
+    roster.users = sorted(seen.values(), key=lambda u: (u.created, u.username))
+    kept = {w.key for w in (setup.members.workers if setup.members is not None else ())}
+    if kept & set(emails) - {u.key for u in roster.users}:
+        return None
     topic_arn = live.ids.topic_arn
     if notified_groups(setup) is not None and topic_exists(setup, live) and topic_arn:
         roster.subscriptions = email_subscriptions(aws, topic_arn)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from members_helpers import apply, aws, setup, stack, worker
 
 from gtops.members import read
@@ -100,3 +101,71 @@ def test_split_and_single_reads_give_the_same_roster(sandbox, monkeypatch):
     # the order does not depend on how the pool was read (oldest first: of two users sharing an e-mail, the
     # older is the managed one)
     assert rosters["one"] == rosters["split"]
+
+
+def _calls(client, before):
+    return {op: n - before.get(op, 0) for op, n in client.stats.calls.items() if n - before.get(op, 0)}
+
+
+def test_the_check_after_apply_reads_only_the_workers_it_changed_unless_full(sandbox):
+    from types import SimpleNamespace
+
+    from members_helpers import idp, plan, pool_id
+
+    from gtops.engine import apply as run
+    from gtops.engine import verify
+    from gtops.errors import NotConverged
+
+    workers = [worker(f"w{i}@example.com", groups=(GROUPS[i % 3],)) for i in range(200)]
+    apply(stack(workers))
+    for i in (0, 1, 3, 4):  # (w2 is in g3 already)
+        workers[i]["groups"] = ["g3"]
+    workers.append(worker("new@example.com", groups=("g2",)))
+    data = stack(workers)
+    planned = plan(data)
+    assert len(planned.plan.actionable) == 5
+    assert run(planned).ok
+    spec = SimpleNamespace(setup=setup(data))
+
+    client = aws()
+    verify(spec, client, None, planned.plan)
+    calls = _calls(client, {})
+    # one ListUsers by e-mail and one AdminListGroupsForUser per changed worker; no roster pages
+    assert calls["cognito-idp:ListUsers"] == 5
+    assert calls["cognito-idp:AdminListGroupsForUser"] == 5
+    assert "cognito-idp:ListUsersInGroup" not in calls
+
+    # a changed worker that does not match is caught; a drift elsewhere only by --verify=full
+    cognito = idp()
+    username = cognito.list_users(UserPoolId=pool_id(), Filter='email = "w0@example.com"')["Users"][0][
+        "Username"
+    ]
+    cognito.admin_remove_user_from_group(UserPoolId=pool_id(), Username=username, GroupName="g3")
+    with pytest.raises(NotConverged, match="cognito_user.w0@example.com"):
+        verify(spec, aws(), None, planned.plan)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id(), Username=username, GroupName="g3")
+    other = cognito.list_users(UserPoolId=pool_id(), Filter='email = "w50@example.com"')["Users"][0][
+        "Username"
+    ]
+    cognito.admin_disable_user(UserPoolId=pool_id(), Username=other)
+    verify(spec, aws(), None, planned.plan)
+    with pytest.raises(NotConverged, match="cognito_user.w50@example.com"):
+        verify(spec, aws())
+
+
+def test_after_a_bulk_apply_the_check_reads_the_roster_by_pages(sandbox):
+    from types import SimpleNamespace
+
+    from members_helpers import plan
+
+    from gtops.engine import apply as run
+    from gtops.engine import verify
+
+    data = stack([worker(f"w{i}@example.com", groups=(GROUPS[i % 3],)) for i in range(200)])
+    planned = plan(data)
+    assert run(planned).ok
+    client = aws()
+    verify(SimpleNamespace(setup=setup(data)), client, None, planned.plan)
+    calls = _calls(client, {})
+    assert "cognito-idp:AdminListGroupsForUser" not in calls  # 200 reads by e-mail cost more than 10 pages
+    assert calls["cognito-idp:ListUsers"] + calls["cognito-idp:ListUsersInGroup"] <= 4 + 6  # 200; 67, 67, 66

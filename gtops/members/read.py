@@ -164,6 +164,16 @@ def expected_sizes(setup: Setup, live: LiveState) -> tuple[int, Counter[str]]:
     return users, Counter(g for w in workers for g in w.groups)
 
 
+def with_subscriptions(aws: AwsHandle, setup: Setup, live: LiveState, roster: LiveRoster) -> LiveRoster:
+    """The roster with each user's e-mail subscription to the notifications topic, when those are managed."""
+    topic_arn = live.ids.topic_arn
+    if notified_groups(setup) is not None and topic_exists(setup, live) and topic_arn:
+        roster.subscriptions = email_subscriptions(aws, topic_arn)
+        for user in roster.users:
+            user.subscribed = user.key in roster.subscriptions
+    return roster
+
+
 def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
     """The pool's users with their managed groups and subscriptions; empty when the pool does not exist."""
     roster = LiveRoster()
@@ -196,12 +206,7 @@ def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
             user = by_username.get(name)
             if user is not None:  # a user created between the two reads shows up next time
                 user.groups.add(group)
-    topic_arn = live.ids.topic_arn
-    if notified_groups(setup) is not None and topic_exists(setup, live) and topic_arn:
-        roster.subscriptions = email_subscriptions(aws, topic_arn)
-        for user in roster.users:
-            user.subscribed = user.key in roster.subscriptions
-    return roster
+    return with_subscriptions(aws, setup, live, roster)
 
 
 def _quoted(value: str) -> str:
@@ -258,9 +263,4 @@ def read_changed(
     kept = {w.key for w in (setup.members.workers if setup.members is not None else ())}
     if kept & set(emails) - {u.key for u in roster.users}:
         return None
-    topic_arn = live.ids.topic_arn
-    if notified_groups(setup) is not None and topic_exists(setup, live) and topic_arn:
-        roster.subscriptions = email_subscriptions(aws, topic_arn)
-        for user in roster.users:
-            user.subscribed = user.key in roster.subscriptions
-    return roster
+    return with_subscriptions(aws, setup, live, roster)

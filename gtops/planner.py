@@ -6,9 +6,8 @@ change a replacement; deletions happen only where the spec's `prune` allows and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-
-from deepdiff import DeepDiff
 
 from gtops import kinds
 from gtops.model import Address, Ref, Resource, has_refs, resolve_refs
@@ -48,19 +47,39 @@ def _get(tree: Any, path: tuple[Any, ...]) -> Any:
     return tree
 
 
+def _canonical(value: Any) -> Any:
+    """A hashable form in which equal values are equal and lists are unordered sets (repetitions ignored),
+    types kept apart (1, 1.0 and True differ): what DeepDiff's `ignore_order=True` compares."""
+    if isinstance(value, dict):
+        return ("dict", frozenset((k, _canonical(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return (type(value).__name__, frozenset(_canonical(v) for v in value))
+    try:
+        hash(value)
+    except TypeError:
+        return (type(value).__name__, repr(value))
+    return (type(value).__name__, value)
+
+
+def _differing(before: Any, after: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Paths (mapping keys from the top) where `before` and `after` differ: a key only one side has, a
+    value of another type, a different scalar, or a list with other items (compared whole, unordered)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in [*before, *(k for k in after if k not in before)]:
+            if isinstance(key, int):  # a path ends at an int key, as at a list index
+                if key not in before or key not in after or _canonical(before[key]) != _canonical(after[key]):
+                    yield path
+            elif key not in before or key not in after:
+                yield (*path, key)
+            else:
+                yield from _differing(before[key], after[key], (*path, key))
+    elif _canonical(before) != _canonical(after):
+        yield path
+
+
 def field_changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     """Field-level differences, reported at the deepest mapping key (lists compare whole, unordered)."""
-    diff = DeepDiff(before, _plainish(after), ignore_order=True, view="tree")
-    paths: set[tuple[Any, ...]] = set()
-    for report in diff.values():
-        for level in report:
-            keys = []
-            for part in level.path(output_format="list"):
-                if isinstance(part, int):
-                    break
-                keys.append(part)
-            if keys:
-                paths.add(tuple(keys))
+    paths = {p for p in _differing(before, _plainish(after)) if p}
     found = kinds.get(kind)
     immutable = found.create_only if found else frozenset()
     out = []

@@ -168,9 +168,10 @@ def endpoint_for(s: Settings, spec=None) -> str | None:
         from gtops.sandbox.launcher import ensure_running, seed_buckets
 
         url = ensure_running(s.sandbox_port, quiet=True)
-        if spec is not None:
+        buckets = spec_buckets(spec.setup) if spec is not None else set()
+        if spec is not None and buckets:  # (no bucket: no S3 client, no call)
             region = s.region or spec.setup.region or "us-east-1"
-            for bucket in seed_buckets(url, spec_buckets(spec.setup), region):
+            for bucket in seed_buckets(url, buckets, region):
                 stderr(f"sandbox: created S3 bucket {bucket} (on AWS it must already exist)")
         return url
     return s.effective_endpoint()

@@ -33,6 +33,15 @@ from gtops.commands._common import (
 )
 from gtops.settings import Settings
 
+VerifyOpt = Annotated[
+    str,
+    typer.Option(
+        "--verify",
+        metavar="changed|full",
+        help="What the check after apply re-reads: the workers the apply changed (changed, the default) or "
+        "the whole roster (full).",
+    ),
+]
 DetailedOpt = Annotated[
     bool,
     typer.Option(
@@ -88,16 +97,16 @@ def plan(
         raise typer.Exit(2)
 
 
-def verify_and_record(planned, targets, plan_id: str):
-    """After apply: AWS must now match the spec; whatever was applied marks the setup with the plan id (so
-    older saved plans are stale)."""
+def verify_and_record(planned, targets, plan_id: str, full: bool = False):
+    """After apply: AWS must now match the spec (the whole roster with `full`, else the workers the apply
+    changed); whatever was applied marks the setup with the plan id (so older saved plans are stale)."""
     from gtops.engine import verify
     from gtops.gitops.planfile import record_applied
 
     def after(report) -> None:
         try:
             if report.ok:
-                verify(planned.spec, planned.aws, targets)
+                verify(planned.spec, planned.aws, targets, None if full else planned.plan)
         finally:
             if report.done:
                 record_applied(planned, plan_id)
@@ -117,6 +126,7 @@ def apply(
     target: TargetOpt = None,
     lock_timeout: LockTimeoutOpt = "0s",
     stats: StatsOpt = False,
+    verify: VerifyOpt = "changed",
     conn: Settings = DEFAULT,
 ) -> None:
     """Plan, ask for confirmation, apply in dependency order, then verify AWS matches the spec."""
@@ -128,6 +138,10 @@ def apply(
     from gtops.gitops.target import warning
     from gtops.render import render
 
+    if verify not in ("changed", "full"):
+        from gtops.errors import GtopsError
+
+        raise GtopsError(f"--verify {verify!r}: use --verify=changed (the default) or --verify=full")
     timeout = parse_timeout(lock_timeout)
     path = plan_file_arg(paths)
     saved = None
@@ -153,7 +167,7 @@ def apply(
             planned,
             force=force,
             approve=lambda: confirm(auto_approve),
-            after=verify_and_record(planned, targets, plan_id),
+            after=verify_and_record(planned, targets, plan_id, full=verify == "full"),
             log=stderr,
         )
     finish(report, aws, stats)

@@ -239,6 +239,14 @@ KIND = Kind(
             "members_topic",
         ),
         Use(
+            "gtops.members.read:read_changed",
+            "cognito-idp",
+            ("ListUsers", "AdminListGroupsForUser"),
+            "pool",
+            "members",
+            APPLY,
+        ),
+        Use(
             f"{W}.read_user",
             "cognito-idp",
             ("AdminGetUser", "AdminListGroupsForUser"),

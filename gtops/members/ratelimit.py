@@ -9,6 +9,8 @@ tools on the account) or with the spec key `members.quotas`.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import threading
 import time
@@ -114,6 +116,40 @@ class Bucket:
         wait = self.reserve()
         if wait > 0:
             self._sleep(wait)
+
+
+class PriorityBucket:
+    """A GCRA bucket like `Bucket` whose waiting callers are served by priority: highest first, then in the
+    order they came. For concurrent chains of pages (each a round trip per page) that share one quota: give
+    each request its chain's expected pages left, and the longest chain never queues behind short ones, so
+    the read ends when the quota, not a chain's round trips, says it can. Callers wait on a condition, not
+    on a booked slot, so a late high-priority caller still goes first."""
+
+    def __init__(self, rate: float, burst: int | None = None, clock=time.monotonic):
+        self.interval = 1.0 / rate
+        self.burst = max(1, burst if burst is not None else int(rate // 10))
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._waiting: list[tuple[float, int]] = []  # heap of (-priority, ticket)
+        self._tickets = itertools.count()
+        self._tat = clock()
+
+    def acquire(self, priority: float = 0.0) -> None:
+        with self._cond:
+            me = (-priority, next(self._tickets))
+            heapq.heappush(self._waiting, me)
+            while True:
+                if self._waiting[0] != me:
+                    self._cond.wait()  # woken whenever the head of the queue takes its slot
+                    continue
+                now = self._clock()
+                start = max(now, self._tat - (self.burst - 1) * self.interval)
+                if start <= now:
+                    heapq.heappop(self._waiting)
+                    self._tat = max(self._tat, now) + self.interval
+                    self._cond.notify_all()
+                    return
+                self._cond.wait(start - now)  # a higher-priority arrival may take the slot meanwhile
 
 
 class RateLimiter:

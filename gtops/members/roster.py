@@ -26,7 +26,7 @@ PENDING = "PendingConfirmation"
 LISTED = 10  # e-mails named in a warning before "and N more"
 
 
-@dataclass
+@dataclass(slots=True)
 class LiveWorker:
     """One Cognito user as ListUsers and ListUsersInGroup describe it."""
 
@@ -38,6 +38,7 @@ class LiveWorker:
     attributes: dict[str, str] = field(default_factory=dict)
     groups: set[str] = field(default_factory=set)  # managed groups only
     subscribed: bool = False  # e-mail subscription to the notifications topic (confirmed or pending)
+    created: float = 0.0  # UserCreateDate, epoch seconds
 
     @property
     def key(self) -> str:

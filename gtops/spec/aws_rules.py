@@ -43,6 +43,8 @@ def email_problem(email: str) -> str | None:
     """Why Cognito would not take `email` as a worker's user name, or None."""
     if len(email) > MAX_USERNAME:
         return f"is {len(email)} characters; Cognito user names are at most {MAX_USERNAME}"
+    if email.isascii():
+        return None
     for ch in email:
         if ord(ch) < 128:
             continue

@@ -219,19 +219,8 @@ def _add_csv_workers(
         rows = read_members_csv(absolute, display)
         read.append(absolute)
         problems.extend(rows.problems)
-        for worker, (line, columns) in zip(rows.workers, rows.lines, strict=True):
-            k = len(workers)
-            workers.append(worker)
-            base = ("members", "workers", k)
-            loc.set(base, (display, line, 1))
-            for name, col in columns.items():
-                key = {"phone": "phone", "email": "email", "groups": "groups", "enabled": "enabled"}.get(name)
-                if key:
-                    loc.set(base + (key,), (display, line, col))
-                else:
-                    loc.set(base + ("attributes", name), (display, line, col))
-            for j in range(len(worker["groups"])):
-                loc.set(base + ("groups", j), (display, line, columns.get("groups", 1)))
+        loc.add_rows(("members", "workers"), len(workers), display, rows.lines)
+        workers.extend(rows.workers)
 
 
 def _digest(files: list[Path]) -> str:

@@ -21,18 +21,55 @@ def format_path(path: FieldPath) -> str:
     return out
 
 
+# The fields of a worker that have a column of their own (any other column is an attribute).
+_CSV_KEYS = ("email", "phone", "groups", "enabled")
+
+
 class Locations:
     """Field locations across files; lookups fall back to the nearest located parent."""
 
     def __init__(self, default_file: str = "<spec>"):
         self.marks: dict[FieldPath, Location] = {}
         self.default_file = default_file
+        # Items read from CSV rows, located on demand: (list path, first index, file, [(line, columns)]).
+        self._rows: list[tuple[FieldPath, int, str, list[tuple[int, dict[str, int]]]]] = []
 
     def set(self, path: FieldPath, location: Location) -> None:
         self.marks[tuple(path)] = location
 
+    def add_rows(
+        self, path: FieldPath, first: int, file: str, rows: list[tuple[int, dict[str, int]]]
+    ) -> None:
+        """Items `first`, `first + 1`, ... of the list at `path` are the rows of a CSV file: (line, {column
+        name: column number}) each. A field `path + (i, name)` is at its row's line and its column
+        (attributes: `path + (i, "attributes", name)`); located when asked, so a 50,000-row roster costs
+        no marks."""
+        self._rows.append((tuple(path), first, file, rows))
+
+    def _row_location(self, path: FieldPath) -> Location | None:
+        for prefix, first, file, rows in self._rows:
+            n = len(prefix)
+            if len(path) <= n or path[:n] != prefix or not isinstance(path[n], int):
+                continue
+            index = path[n] - first
+            if not 0 <= index < len(rows):
+                continue
+            line, columns = rows[index]
+            rest = path[n + 1 :]
+            column = 1
+            if rest[:1] == ("attributes",) and len(rest) > 1 and rest[1] not in _CSV_KEYS:
+                column = columns.get(rest[1], 1)
+            elif rest and rest[0] in _CSV_KEYS:
+                column = columns.get(rest[0], 1)
+            return (file, line, column)
+        return None
+
     def locate(self, path: FieldPath) -> Location:
         path = tuple(path)
+        if self._rows and path not in self.marks:
+            found = self._row_location(path)
+            if found is not None:
+                return found
         while True:
             found = self.marks.get(path)
             if found is not None:

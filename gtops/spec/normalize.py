@@ -6,7 +6,6 @@ absent, which later stages read as "unmanaged".
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from gtops.spec.checks import dicts, resolve_file
@@ -14,16 +13,31 @@ from gtops.spec.locations import Locations
 
 
 def normalize(raw: dict[str, Any], locations: Locations) -> dict[str, Any]:
-    """A copy of the merged spec with every local path made absolute (each kind's `parse` fills defaults)."""
-    data = copy.deepcopy(raw)
+    """A copy of the merged spec with every local path made absolute (each kind's `parse` fills defaults).
+    Only what changes is copied; the rest (a roster of 50,000 workers, say) is shared with `raw`."""
+    data = dict(raw)
     data.pop("vars", None)
     data.pop("root", None)  # applied while loading (Spec.confinement)
     members = data.get("members")
     if isinstance(members, dict):
+        data["members"] = members = dict(members)
         _members(members, locations)
+    if isinstance(data.get("jobs"), list):
+        data["jobs"] = [_copied(job) for job in data["jobs"]]
     for i, job in dicts(data.get("jobs")):
         _job(i, job, locations)
     return data
+
+
+def _copied(job: Any) -> Any:
+    """A job mapping and the mappings in it that `_job` changes, copied."""
+    if not isinstance(job, dict):
+        return job
+    job = dict(job)
+    for key in ("input", "lambdas"):
+        if isinstance(job.get(key), dict):
+            job[key] = dict(job[key])
+    return job
 
 
 def _members(members: dict, locations: Locations) -> None:

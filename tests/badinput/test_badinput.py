@@ -213,6 +213,10 @@ FLAGS = [
         ("apply", STACK, "--lock-timeout", "-5s"),
         "--lock-timeout wants a duration such as 0s, 30s or 5m, not '-5s'",
     ),
+    (
+        ("apply", STACK, "--verify", "some"),
+        "Error: --verify 'some': use --verify=changed (the default) or --verify=full",
+    ),
     (("frobnicate",), "Error: No such command 'frobnicate'."),
     (("plan", "--frobnicate"), "Error: No such option: --frobnicate"),
     (("plan", STACK, "--format"), "Error: Option '--format' requires an argument."),

@@ -1,0 +1,53 @@
+"""Start-up: a command imports only what it uses. Each case is a fresh `python -X importtime -m gtops ...`
+process (the module list, not a timing: the time is bench/perf.py's business)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK = ROOT / "tests" / "e2e" / "stack"  # pool, groups, team, workers: no labeling job, no template
+# Never needed by a command: numpy came with one DeepDiff call, moto belongs to the sandbox's own process.
+NEVER = {"numpy", "deepdiff", "moto", "pandas"}
+# What `--help` has no use for: AWS clients, the spec's parser, schema and template engines.
+NOT_FOR_HELP = NEVER | {"boto3", "botocore", "jsonschema", "liquid", "yaml", "pydantic"}
+
+
+def imported(args: list[str], **env: str) -> set[str]:
+    """Top-level packages a fresh `gtops ARGS` process imported."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gtops", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    assert lines, "no -X importtime output"
+    return {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in lines}
+
+
+def test_help_imports_no_aws_client_no_spec_machinery():
+    found = imported(["--help"])
+    assert "gtops" in found and "typer" in found
+    assert found & NOT_FOR_HELP == set()
+
+
+@pytest.mark.e2e
+def test_a_plan_imports_no_numpy_no_moto_and_no_template_engine_without_templates(server):
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    found = imported(["plan", "--endpoint-url", server, str(STACK)], **env)
+    assert {"boto3", "jsonschema"} <= found  # it does talk to AWS and check the spec
+    assert found & (NEVER | {"liquid"}) == set()

@@ -29,7 +29,7 @@ OTHER = "(other classes)"
 PEOPLE, MODEL = "people", "model"
 
 
-@dataclass
+@dataclass(slots=True)
 class Label:
     name: str
     confidence: float | None
@@ -37,7 +37,7 @@ class Label:
     span: tuple[int, int] | None = None  # named entities: start, end offsets
 
 
-@dataclass
+@dataclass(slots=True)
 class ObjectResult:
     index: int  # 0-based position among the manifest's objects (the datasetObjectId of worker responses)
     source: str
@@ -56,8 +56,16 @@ class ObjectResult:
         return MODEL if self.human is False else PEOPLE
 
 
+_INF = float("inf")
+
+
 def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is float:
+        return value if value == value and -_INF < value < _INF else None
+    if kind is int:
+        return float(value)
+    if value is None or kind is bool:
         return None
     try:
         out = None if value is None else float(value)
@@ -99,13 +107,14 @@ def labels_of(label: Any, meta: dict) -> tuple[list[Label], dict | None]:
             box = _dict(box)
             cid = box.get("class_id")
             c = _float(_dict(objects[i]).get("confidence")) if i < len(objects) else conf
-            out.append(
-                Label(
-                    _text(names.get(str(cid), cid)),
-                    c,
-                    box={k: _float(box.get(k)) for k in ("left", "top", "width", "height")},
-                )
-            )
+            name = names.get(str(cid), cid)
+            box = {
+                "left": _float(box.get("left")),
+                "top": _float(box.get("top")),
+                "width": _float(box.get("width")),
+                "height": _float(box.get("height")),
+            }
+            out.append(Label(name if type(name) is str else _text(name), c, box))
         sizes = _list(label.get("image_size"))
         size = _dict(sizes[0]) if sizes else {}
         return out, ({"width": _int(size.get("width")), "height": _int(size.get("height"))} if size else None)
@@ -167,7 +176,7 @@ def iter_lines(stream: IO[bytes], what: str) -> Iterator[tuple[int, bytes]]:
 
 def parse_line(text: bytes, attribute: str, index: int, line: int, what: str) -> ObjectResult:
     try:
-        data = json.loads(text)
+        data = json.loads(text.decode("utf-8"))
     except UnicodeDecodeError:
         raise GtopsError(f"{what} line {line} is not UTF-8 text") from None
     except json.JSONDecodeError as err:
@@ -229,12 +238,12 @@ class _Confidence:
     def add(self, value: float) -> None:
         self.count += 1
         self.total += value
-        self.low = value if self.low is None else min(self.low, value)
-        self.high = value if self.high is None else max(self.high, value)
-        for i, (lo, hi) in enumerate(zip(HISTOGRAM_EDGES, HISTOGRAM_EDGES[1:], strict=False)):
-            if lo <= value < hi or (i == len(self.bins) - 1 and value == hi):
-                self.bins[i] += 1
-                break
+        if self.low is None or value < self.low:
+            self.low = value
+        if self.high is None or value > self.high:
+            self.high = value
+        if 0.0 <= value <= 1.0:  # five equal bins of HISTOGRAM_EDGES; 1.0 falls in the last
+            self.bins[min(int(value * 5), 4)] += 1
 
     def to_dict(self) -> dict[str, Any]:
         edges = zip(HISTOGRAM_EDGES, HISTOGRAM_EDGES[1:], strict=False)
@@ -314,12 +323,12 @@ class Summary:
         if score is None:
             return
         second = o.confidence if o.confidence is not None else 1.0
-        ranked = _Ranked((-score, -second, -o.index), _worst_item(o, agreement))
+        key = (-score, -second, -o.index)
         heap = self._worst[o.by]
         if len(heap) < self.worst_size:
-            heapq.heappush(heap, ranked)
-        elif ranked.key > heap[0].key:
-            heapq.heapreplace(heap, ranked)
+            heapq.heappush(heap, _Ranked(key, _worst_item(o, agreement)))
+        elif key > heap[0].key:
+            heapq.heapreplace(heap, _Ranked(key, _worst_item(o, agreement)))
 
     def worst(self, by: str = PEOPLE) -> list[dict]:
         return [r.item for r in sorted(self._worst[by], reverse=True)]

@@ -95,7 +95,7 @@ def test_the_readme_tour_runs_top_to_bottom(tmp_path):
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
         NO_COLOR="1",
     )
-    script = [f"gtops() {{ {shlex.quote(sys.executable)} -m gtops \"$@\"; }}"]
+    script = [f'gtops() {{ {shlex.quote(sys.executable)} -m gtops "$@"; }}']
     for i, step in enumerate(steps):
         script.append(f"printf '\\n@@@ start {i}\\n'")
         script.append(f"{{ {step.command}\n}} 2>&1 </dev/null")

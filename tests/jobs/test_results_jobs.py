@@ -9,10 +9,11 @@ import re
 import pytest
 
 import gtops.sandbox
-from gtops.cli import main
 from tests.browser import chromium as find_chromium
+from tests.browser import offline_page
 from tests.jobs.conftest import BBOX_JOB, CLASSIFY_JOB, manifest
 from tests.jobs.test_results_reader import AUTO, elements
+from tests.jobs.test_results_status import run, sandbox_job
 
 WORKERS = """members:
   workers:
@@ -20,19 +21,6 @@ WORKERS = """members:
     - {email: bo@example.com, groups: [g1]}
     - {email: cy@example.com, groups: [g1]}
 """
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return done.value.code, out, err
-
-
-def sandbox_job(name: str) -> dict:
-    from gtops.sandbox.sagemaker import iter_labeling_jobs
-
-    return next(job for _, _, job in iter_labeling_jobs() if job["LabelingJobName"] == name)
 
 
 def responses(ws, name: str) -> dict[int, list[dict]]:
@@ -175,8 +163,6 @@ def test_browser_shows_the_report_offline(workspace, capsys, tmp_path):
     drawn, the worst objects' images decode and their boxes are drawn over them."""
     chromium = find_chromium()
     assert chromium is not None
-    from playwright.sync_api import sync_playwright
-
     ws = workspace
     staffed(ws, BBOX_JOB.replace("role: managed", "role: managed\n  workers_per_object: 3"))
     target = tmp_path / "report.html"
@@ -187,44 +173,27 @@ def test_browser_shows_the_report_offline(workspace, capsys, tmp_path):
     summary = json.loads(out)["summary"]
     drawn = sum(len(item["labels"]) for item in summary["worst"]["people"])
     assert drawn and all(elements(target.read_text()))
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    flags += ["--disable-component-update", "--disable-sync", "--no-first-run"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=flags)
-        try:
-            page = browser.new_page()
-            blocked: list[str] = []
-
-            def offline(route):
-                if route.request.url.startswith(("file:", "data:")):
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", offline)
-            page.goto(target.as_uri())
-            page.wait_for_selector("#workers")
-            assert blocked == []
-            assert page.locator("svg.chart").count() == 4  # classes, confidence, agreement, time
-            assert page.locator("#classes rect.bar").count() == len(summary["classes"])
-            assert page.locator("#workers table tr").count() == 1 + 3
-            names = page.locator("#workers table td:first-child").all_inner_texts()
-            assert sorted(names) == ["ana@example.com", "bo@example.com", "cy@example.com"]
-            assert page.locator("figure.worst").count() == 3
-            assert page.locator("figure.worst rect.box").count() == drawn
-            # Each embedded image really decodes (the test images are 8x6, 6x8 and 10x5 PNGs).
-            sizes = page.evaluate(
-                """() => Promise.all([...document.querySelectorAll('image.photo')].map(
-                    el => new Promise(ok => {
-                        const img = new Image();
-                        img.onload = () => ok([img.naturalWidth, img.naturalHeight]);
-                        img.onerror = () => ok(null);
-                        img.src = el.getAttribute('href');
-                    })))"""
-            )
-            assert sorted(map(tuple, sizes)) == [(6, 8), (8, 6), (10, 5)]
-            box = page.locator("figure.worst svg.object").first.bounding_box()
-            assert box is not None and box["width"] > 100 and box["height"] > 50
-        finally:
-            browser.close()
+    with offline_page(chromium) as (page, blocked):
+        page.goto(target.as_uri())
+        page.wait_for_selector("#workers")
+        assert blocked == []
+        assert page.locator("svg.chart").count() == 4  # classes, confidence, agreement, time
+        assert page.locator("#classes rect.bar").count() == len(summary["classes"])
+        assert page.locator("#workers table tr").count() == 1 + 3
+        names = page.locator("#workers table td:first-child").all_inner_texts()
+        assert sorted(names) == ["ana@example.com", "bo@example.com", "cy@example.com"]
+        assert page.locator("figure.worst").count() == 3
+        assert page.locator("figure.worst rect.box").count() == drawn
+        # Each embedded image really decodes (the test images are 8x6, 6x8 and 10x5 PNGs).
+        sizes = page.evaluate(
+            """() => Promise.all([...document.querySelectorAll('image.photo')].map(
+                el => new Promise(ok => {
+                    const img = new Image();
+                    img.onload = () => ok([img.naturalWidth, img.naturalHeight]);
+                    img.onerror = () => ok(null);
+                    img.src = el.getAttribute('href');
+                })))"""
+        )
+        assert sorted(map(tuple, sizes)) == [(6, 8), (8, 6), (10, 5)]
+        box = page.locator("figure.worst svg.object").first.bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 50

@@ -1,6 +1,7 @@
 """The README's main command, for every worked example: `gtops apply --sandbox --auto-approve specs/<x>`.
 
-Each run starts from an empty background sandbox (one private workforce per region, as on AWS), applies,
+Nothing is prepared for an example (no images put in S3 by hand): what the README says is all there is. Each
+run starts from an empty background sandbox (one private workforce per region, as on AWS), applies,
 and must then plan to no changes. The background sandbox is started once per module (and xdist worker) by
 `gtops sandbox start`, emptied before each example, and stopped by `gtops sandbox stop`.
 """
@@ -56,42 +57,11 @@ def test_there_is_an_example_per_scenario():
     assert {"trains-and-cars", "birds", "custom-eye-nose", "cats-dogs", "text-multilabel"} <= set(EXAMPLES)
 
 
-def upload_images_for_prefixes(env: dict, spec_path: Path) -> None:
-    """What the walkthroughs do by hand before labeling: put the images under the job's S3 prefix."""
-    import boto3
-
-    from gtops.spec import load_spec
-
-    spec = load_spec([spec_path])
-    started = gtops(env, "sandbox", "start")
-    assert started.returncode == 0, started.stderr
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{env['GTOPS_SANDBOX_PORT']}",
-        region_name=spec.setup.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    image = (REPO / "specs/trains-and-cars/data/images/train1.png").read_bytes()
-    for job in spec.setup.jobs:
-        prefix = job.input.get("s3_prefix")
-        if not prefix:
-            continue
-        bucket, _, key = prefix[5:].partition("/")
-        if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
-            where = {"LocationConstraint": spec.setup.region}
-            extra = {} if spec.setup.region == "us-east-1" else {"CreateBucketConfiguration": where}
-            s3.create_bucket(Bucket=bucket, **extra)
-        for i in range(3):
-            s3.put_object(Bucket=bucket, Key=f"{key}image-{i}.png", Body=image)
-
-
 @pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_example_applies_on_a_fresh_sandbox_and_converges(sandbox_env, example):
     path = str(Path("specs") / example)
-    upload_images_for_prefixes(sandbox_env, REPO / path)
     applied = gtops(sandbox_env, "apply", "--sandbox", "--auto-approve", path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "Apply complete!" in applied.stdout

@@ -15,7 +15,6 @@ import boto3
 import pytest
 
 from tests.inprocess import gtops_here
-from tests.jobs.conftest import png
 from tests.sandbox_server import control
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,9 +43,7 @@ def env(server, tmp_path):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    s3.create_bucket(Bucket="gtops-demo-data")
-    for i in range(3):
-        s3.put_object(Bucket="gtops-demo-data", Key=f"data/animal/animal-{i}.png", Body=png(8, 6))
+    s3.create_bucket(Bucket="gtops-demo-data")  # the examples' images are in their folders
     return base
 
 

@@ -11,6 +11,7 @@ import pytest
 from gtops.cli import main
 from gtops.jobs.templates import check_template, render, template_errors
 from tests.browser import chromium as find_chromium
+from tests.browser import offline_page
 from tests.jobs.conftest import BBOX_JOB, Workspace
 from tests.wording import contains, pinned_all
 
@@ -140,48 +141,22 @@ def test_browser_shows_the_object_and_the_labels(workspace, tmp_path):
     Skipped where there is no Chromium (tests/conftest.py); .ci/run installs it."""
     chromium = find_chromium()
     assert chromium is not None
-    from playwright.sync_api import sync_playwright
-
     ws = workspace
     ws.write(BBOX_JOB)
     out = tmp_path / "preview.html"
     with pytest.raises(SystemExit) as done:
         main(["preview", "boxes", str(ws.root), "--out", str(out), "--objects", "1"])
     assert done.value.code == 0
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=flags)
-        try:
-            page = browser.new_page()
-            blocked: list[str] = []
-
-            def offline(route):
-                if route.request.url.startswith(("file:", "data:")):
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", offline)
-            page.goto(out.as_uri())
-            page.wait_for_selector(".gtops-preview-banner", timeout=10000)
-            assert blocked == ["https://assets.crowd.aws/crowd-html-elements.js"]
-            image = page.locator("crowd-bounding-box img")
-            assert image.count() == 1
-            assert page.evaluate("document.querySelector('crowd-bounding-box img').naturalWidth") == 8
-            assert image.is_visible()
-            labels = page.locator("crowd-bounding-box .gtops-labels li").all_inner_texts()
-            assert labels == ["train", "car"]
-            assert page.locator("button", has_text="Submit").is_visible()
-            header = page.locator("crowd-bounding-box .gtops-header").inner_text()
-            assert header == json.loads('"Draw a box around each object of the listed labels in the image."')
-        finally:
-            browser.close()
+    with offline_page(chromium) as (page, blocked):
+        page.goto(out.as_uri())
+        page.wait_for_selector(".gtops-preview-banner", timeout=10000)
+        assert blocked == ["https://assets.crowd.aws/crowd-html-elements.js"]
+        image = page.locator("crowd-bounding-box img")
+        assert image.count() == 1
+        assert page.evaluate("document.querySelector('crowd-bounding-box img').naturalWidth") == 8
+        assert image.is_visible()
+        labels = page.locator("crowd-bounding-box .gtops-labels li").all_inner_texts()
+        assert labels == ["train", "car"]
+        assert page.locator("button", has_text="Submit").is_visible()
+        header = page.locator("crowd-bounding-box .gtops-header").inner_text()
+        assert header == json.loads('"Draw a box around each object of the listed labels in the image."')

@@ -76,9 +76,10 @@ def labels_of(label: Any, meta: dict) -> tuple[list[Label], dict | None]:
     if kind.endswith("semantic-segmentation"):
         colors = meta.get("internal-color-map") or {}
         out = []
-        for entry in colors.values():
+        for key, entry in colors.items():
             name = entry.get("class-name")
-            if name and name.upper() != "BACKGROUND":
+            # Index 0 is AWS's own background class; a label the job named Background has an index >= 1.
+            if name and not (str(key) == "0" and name.upper() == "BACKGROUND"):
                 out.append(Label(str(name), _float(entry.get("confidence", conf))))
         return out, None
     if kind.endswith("text-span") and isinstance(label, dict):

@@ -66,6 +66,7 @@ PALETTE += ["#17becf"]
 MASK_SIZE = (16, 12)
 IMAGE_SIZES = [(640, 480), (1024, 768), (1280, 720), (800, 600)]
 NO_SOURCE = "ClientError: The data object has neither a source-ref nor a source attribute."
+MODEL_SHARE = 0.6  # automated data labeling: share of the objects after the first third the model labels
 AGREE = 0.85  # chance that a simulated worker gives the true answer for one item
 
 
@@ -234,6 +235,10 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
             key = f"annotations/consolidated-annotation/output/{index}_{_stamp(now)}.png"
             _put(account_id, prefix + key, outcome.png)
             label = prefix + key
+        if machine_labeled(job, index):
+            sim["results"][index] = _machine_line(job, data_object, label, outcome, meta_common)
+            sim["machine"] = sim.get("machine", 0) + 1
+            continue
         if sim["task"] == "PassThrough":
             meta = {
                 "job_name": meta_common["job-name"],
@@ -264,8 +269,45 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
         _put_json(account_id, f"{base}/consolidation-response/{ITERATION}/{_stamp(now)}.json", responses)
     sim["processed"] = end
     failed = sum(1 for i in range(end) if not _has_source(sim["objects"][i]))
-    job["LabelCounters"] = _counters(end - failed, failed, len(sim["objects"]) - end)
+    job["LabelCounters"] = _counters(end - failed, failed, len(sim["objects"]) - end, sim.get("machine", 0))
     job["LastModifiedTime"] = _utcnow()
+
+
+def machine_labeled(job: dict[str, Any], index: int) -> bool:
+    """Automated data labeling (LabelingJobAlgorithmsConfig): does the model label object `index`?
+
+    As on AWS (DG: Automate Data Labeling), people label the first objects (the sandbox: the first third),
+    a model is trained on them, and it then labels the objects it is confident about (here a fixed draw per
+    object, about 60 %); the rest still go to people. The model never labels a custom task.
+    """
+    sim = job[SIM]
+    if not job.get("LabelingJobAlgorithmsConfig") or sim["task"] == "PassThrough":
+        return False
+    if index < max(1, sim["limit"] // 3):
+        return False
+    return random.Random(f"{job['LabelingJobName']}:{index}:model").random() < MODEL_SHARE
+
+
+def _machine_line(
+    job: dict[str, Any], data_object: dict[str, Any], label: Any, outcome: _Outcome, common: dict[str, Any]
+) -> dict[str, Any]:
+    """An object the model labeled: the answer people would give, with the model's confidence, marked
+    `human-annotated: no`; no worker responses and no consolidation request are written for it."""
+    confidence = round(random.Random(f"{job['LabelingJobName']}:model-confidence").uniform(0.9, 0.99), 2)
+    meta: dict[str, Any] = {**copy.deepcopy(outcome.meta), **common, "human-annotated": "no"}
+    if "confidence" in meta:
+        meta["confidence"] = confidence
+    for key in ("confidence-map",):
+        if key in meta:
+            meta[key] = {k: confidence for k in meta[key]}
+    for box in meta.get("objects") or []:
+        if isinstance(box, dict) and "confidence" in box:
+            box["confidence"] = confidence
+    attribute = job["LabelAttributeName"]
+    line = dict(data_object)
+    line[attribute] = label
+    line[f"{attribute}-metadata"] = meta
+    return line
 
 
 def _finish(job: dict[str, Any], account_id: str, status: str) -> None:
@@ -299,11 +341,11 @@ def _fail(job: dict[str, Any], reason: str) -> None:
     _set_status(job, "Failed")
 
 
-def _counters(labeled: int, failed: int, unlabeled: int) -> dict[str, int]:
+def _counters(labeled: int, failed: int, unlabeled: int, machine: int = 0) -> dict[str, int]:
     return {
         "TotalLabeled": labeled,
-        "HumanLabeled": labeled,
-        "MachineLabeled": 0,
+        "HumanLabeled": labeled - machine,
+        "MachineLabeled": machine,
         "FailedNonRetryableError": failed,
         "Unlabeled": unlabeled,
     }

@@ -123,3 +123,72 @@ def test_chained_verification_job_checks_the_boxes_of_a_bounding_box_job(workspa
         meta = line["check-boxes-metadata"]
         assert meta["type"] == "groundtruth/label-verification"
     assert all(c.action is Action.NOOP for c in ws.plan().plan.changes)
+
+
+AUTO = """\
+- name: auto-flying
+  task_type: image_classification
+  team: t1
+  labels: [Flying, Other]
+  input: {manifest_file: many.manifest}
+  output: s3://data-bucket/out/
+  role: managed
+  automated_labeling: true
+"""
+
+
+def test_automated_labeling_results_split_people_from_the_model(workspace, capsys):
+    import json
+
+    from gtops.sandbox import advance_jobs, labeling
+    from gtops.sandbox.sagemaker import iter_labeling_jobs
+    from tests.jobs.test_results_status import run
+
+    ws = workspace
+    lines = [json.dumps({"source-ref": f"s3://data-bucket/birds/{i}.png"}) for i in range(1250)]
+    (ws.root / "many.manifest").write_text("\n".join(lines) + "\n")
+    ws.write(AUTO)
+    ws.apply()
+    job = ws.describe("auto-flying")
+    algorithms = job["LabelingJobAlgorithmsConfig"]
+    # The region's built-in image-classification algorithm (API reference, LabelingJobAlgorithmsConfig).
+    assert algorithms["LabelingJobAlgorithmSpecificationArn"] == (
+        "arn:aws:sagemaker:us-east-1:027400017018:labeling-job-algorithm-specification/image-classification"
+    )
+    advance_jobs("auto-flying", steps=10)
+    done = ws.describe("auto-flying")
+    assert done["LabelingJobStatus"] == "Completed"
+    sim = next(j for _, _, j in iter_labeling_jobs() if j["LabelingJobName"] == "auto-flying")
+    by_model = sum(labeling.machine_labeled(sim, i) for i in range(1250))
+    assert 0 < by_model < 1250
+    counters = done["LabelCounters"]
+    assert counters["MachineLabeled"] == by_model and counters["HumanLabeled"] == 1250 - by_model
+
+    code, out, _ = run(capsys, "results", "auto-flying", str(ws.root), "--format", "json")
+    assert code == 0
+    summary = json.loads(out)["summary"]
+    assert summary["labeled"] == 1250
+    assert summary["human_labeled"] == 1250 - by_model and summary["machine_labeled"] == by_model
+    code, out, _ = run(capsys, "results", "auto-flying", str(ws.root))
+    assert f"by people: {1250 - by_model}, by the model (automated labeling): {by_model}" in out
+
+    # Only people's answers leave worker responses: none for an object the model labeled.
+    s3 = ws.client("s3")
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket="data-bucket", Prefix="out/auto-flying/annotations/worker-response/"
+        )
+        for o in page.get("Contents", [])
+    ]
+    indices = {int(k.split("/")[-2]) for k in keys}
+    assert len(indices) == 1250 - by_model
+    assert not any(labeling.machine_labeled(sim, i) for i in indices)
+
+
+def test_automated_labeling_needs_enough_objects_and_a_task_aws_offers_it_for(workspace):
+    ws = workspace
+    ws.write(AUTO.replace("{manifest_file: many.manifest}", "{folder: images}"))
+    with pytest.raises(GtopsError) as err:
+        ws.plan()
+    assert "automated data labeling needs at least 1,250 objects" in str(err.value)

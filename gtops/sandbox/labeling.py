@@ -100,6 +100,10 @@ def on_create(job: dict[str, Any], account_id: str, region: str) -> None:
     human = job.get("HumanTaskConfig") or {}
     sim["batch"] = max(1, min(int(human.get("MaxConcurrentTaskCount") or 1000), math.ceil(sim["limit"] / 3)))
     sim["workers"] = _workers(job, account_id, region)
+    if sim["task"] == "PassThrough":
+        from gtops.sandbox import lambdas
+
+        sim["custom"] = lambdas.custom_setup(job, account_id)  # None: the job's Lambdas are not here
     job["LabelCounters"] = _counters(0, 0, total)
 
 
@@ -210,6 +214,12 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
     start = sim["processed"]
     end = min(sim["limit"], start + sim["batch"])
     now = _tick(sim)
+    if sim.get("custom"):
+        from gtops.sandbox import lambdas
+
+        lambdas.label_batch(job, account_id, range(start, end), now)
+        _end_batch(job, end)
+        return
     prefix = _output_prefix(job)
     attribute = job["LabelAttributeName"]
     requests, responses = [], []
@@ -267,8 +277,14 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
         base = f"{prefix}annotations/consolidated-annotation"
         _put_json(account_id, f"{base}/consolidation-request/{ITERATION}/{_stamp(now)}.json", requests)
         _put_json(account_id, f"{base}/consolidation-response/{ITERATION}/{_stamp(now)}.json", responses)
+    _end_batch(job, end)
+
+
+def _end_batch(job: dict[str, Any], end: int) -> None:
+    sim = job[SIM]
     sim["processed"] = end
-    failed = sum(1 for i in range(end) if not _has_source(sim["objects"][i]))
+    meta = f"{job['LabelAttributeName']}-metadata"
+    failed = sum(1 for i in range(end) if "failure-reason" in (sim["results"].get(i) or {}).get(meta, {}))
     job["LabelCounters"] = _counters(end - failed, failed, len(sim["objects"]) - end, sim.get("machine", 0))
     job["LastModifiedTime"] = _utcnow()
 

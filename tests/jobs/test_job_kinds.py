@@ -192,3 +192,104 @@ def test_automated_labeling_needs_enough_objects_and_a_task_aws_offers_it_for(wo
     with pytest.raises(GtopsError) as err:
         ws.plan()
     assert "automated data labeling needs at least 1,250 objects" in str(err.value)
+
+
+CUSTOM = """\
+- name: faces
+  task_type: custom
+  team: t1
+  labels: [eye, nose]
+  input: {folder: images}
+  output: s3://data-bucket/out/
+  role: managed
+  template: ui.html
+  label_attribute: eye-nose
+  workers_per_object: 2
+  lambdas:
+    pre: pre.py
+    consolidation:
+      file: post.py
+      name: faces-consolidation
+      runtime: python3.11
+      memory: 256
+      timeout: 30s
+      environment: {KEEP: boxes}
+"""
+TEMPLATE = (
+    '<crowd-form><crowd-bounding-box name="annotatedResult" '
+    'src="{{ task.input.taskObject | grant_read_access }}"'
+    ' labels="[&quot;eye&quot;,&quot;nose&quot;]"></crowd-bounding-box></crowd-form>\n'
+)
+PRE = """\
+def lambda_handler(event, context):
+    data = event["dataObject"]
+    return {"taskInput": {"taskObject": data["source-ref"]}, "isHumanAnnotationRequired": "true"}
+"""
+# Reads the consolidation request from S3 with boto3, as the seed's Lambda does, and uses its environment.
+POST = """\
+import json
+import os
+from urllib.parse import urlparse
+
+import boto3
+
+
+def lambda_handler(event, context):
+    uri = urlparse(event["payload"]["s3Uri"])
+    body = boto3.client("s3").get_object(Bucket=uri.netloc, Key=uri.path.lstrip("/"))["Body"].read()
+    out = []
+    for item in json.loads(body):
+        boxes = []
+        for annotation in item["annotations"]:
+            answer = json.loads(annotation["annotationData"]["content"])
+            boxes += answer["annotatedResult"]["boundingBoxes"]
+        label = {os.environ["KEEP"]: boxes, "labels": sorted({b["label"] for b in boxes})}
+        out.append({"datasetObjectId": item["datasetObjectId"],
+                    "consolidatedAnnotation": {"content": {event["labelAttributeName"]: label}}})
+    return out
+"""
+
+
+def test_custom_job_runs_its_own_lambdas_in_the_sandbox(workspace):
+    from gtops.sandbox import advance_jobs
+
+    ws = workspace
+    (ws.root / "ui.html").write_text(TEMPLATE)
+    (ws.root / "pre.py").write_text(PRE)
+    (ws.root / "post.py").write_text(POST)
+    ws.write(CUSTOM)
+    ws.apply()
+    config = ws.client("lambda").get_function(FunctionName="faces-consolidation")["Configuration"]
+    assert (config["Runtime"], config["MemorySize"], config["Timeout"]) == ("python3.11", 256, 30)
+    assert config["Environment"]["Variables"] == {"KEEP": "boxes"}
+    advance_jobs("faces", steps=10)
+    done = ws.describe("faces")
+    assert done["LabelingJobStatus"] == "Completed"
+    assert (
+        done["LabelCounters"]["TotalLabeled"] == 3 and done["LabelCounters"]["FailedNonRetryableError"] == 0
+    )
+    lines = manifest(ws, done["LabelingJobOutput"]["OutputDatasetS3Uri"])
+    assert len(lines) == 3
+    for line in lines:
+        label = line["eye-nose"]  # what the consolidation Lambda returned, not a placeholder
+        assert label["boxes"] and set(label["labels"]) <= {"eye", "nose"}
+        assert {b["label"] for b in label["boxes"]} == set(label["labels"])
+        assert line["eye-nose-metadata"]["human-annotated"] == "yes"
+
+
+def test_a_failing_consolidation_lambda_fails_the_objects_with_its_error(workspace):
+    """A consolidation Lambda that raises fails the batch's objects, with its error as the reason."""
+    from gtops.sandbox import advance_jobs
+
+    ws = workspace
+    (ws.root / "ui.html").write_text(TEMPLATE)
+    (ws.root / "pre.py").write_text(PRE)
+    (ws.root / "post.py").write_text("def lambda_handler(event, context):\n    raise ValueError('no way')\n")
+    ws.write(CUSTOM)
+    ws.apply()
+    advance_jobs("faces", steps=10)
+    done = ws.describe("faces")
+    assert done["LabelCounters"]["FailedNonRetryableError"] == 3
+    lines = manifest(ws, done["LabelingJobOutput"]["OutputDatasetS3Uri"])
+    reason = lines[0]["eye-nose-metadata"]["failure-reason"]
+    assert "consolidation Lambda faces-consolidation failed: ValueError: no way" in reason

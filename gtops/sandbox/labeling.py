@@ -94,7 +94,9 @@ def on_create(job: dict[str, Any], account_id: str, region: str) -> None:
         _fail(job, f"ClientError: Cannot write to the output location {_output_prefix(job)}: {exc}")
         return
     sim["objects"] = objects
-    sim["streaming"] = manifest_uri is None
+    sim["topic"] = (source.get("SnsDataSource") or {}).get("SnsTopicArn")
+    sim["streaming"] = manifest_uri is None or bool(sim["topic"])
+    sim["consumed"] = 0  # messages of the input topic taken so far
     total = len(objects)
     sim["limit"] = _limit(job, total)
     human = job.get("HumanTaskConfig") or {}
@@ -197,7 +199,7 @@ def _step(job: dict[str, Any], account_id: str, region: str) -> bool:
         _finish(job, account_id, "Stopped")
     elif status == "InProgress":
         if sim["streaming"]:
-            return False  # a streaming job waits for objects until it is stopped
+            return _stream_step(job, account_id, region)  # labels what arrived; runs until stopped
         if sim["processed"] < sim["limit"]:
             _label_batch(job, account_id, region)
         elif sim["limit"] < len(sim["objects"]):
@@ -287,6 +289,58 @@ def _end_batch(job: dict[str, Any], end: int) -> None:
     failed = sum(1 for i in range(end) if "failure-reason" in (sim["results"].get(i) or {}).get(meta, {}))
     job["LabelCounters"] = _counters(end - failed, failed, len(sim["objects"]) - end, sim.get("machine", 0))
     job["LastModifiedTime"] = _utcnow()
+
+
+def _stream_step(job: dict[str, Any], account_id: str, region: str) -> bool:
+    """A streaming job (DG: Ground Truth Streaming Labeling Jobs): take the messages published to its input
+    topic since the last step (each one manifest line), label one batch of what waits, and write the output
+    manifest so far; each labeled object also goes to the output topic, if the job has one. False when
+    nothing waits (the job stays InProgress until it is stopped)."""
+    sim = job[SIM]
+    for message in _new_messages(sim, account_id, region):
+        try:
+            line = json.loads(message)
+        except json.JSONDecodeError:
+            line = None
+        # A message that is not a JSON object is taken as text to label (DG: "source" of a text object).
+        sim["objects"].append(line if isinstance(line, dict) else {"source": message})
+    sim["limit"] = len(sim["objects"])
+    if sim["processed"] >= sim["limit"]:
+        return False
+    human = job.get("HumanTaskConfig") or {}
+    sim["batch"] = max(1, int(human.get("MaxConcurrentTaskCount") or 1000))
+    start = sim["processed"]
+    _label_batch(job, account_id, region)
+    key = _output_prefix(job) + "manifests/output/output.manifest"
+    lines = [json.dumps(sim["results"][i]) for i in sorted(sim["results"])]
+    _put(account_id, key, ("\n".join(lines) + "\n").encode())
+    job["LabelingJobOutput"] = {"OutputDatasetS3Uri": key}
+    out_topic = (job.get("OutputConfig") or {}).get("SnsTopicArn")
+    if out_topic:
+        topic = _sns_topic(out_topic, account_id, region)
+        for index in range(start, sim["processed"]):
+            if topic is not None and index in sim["results"]:
+                topic.publish(json.dumps(sim["results"][index]))
+    return True
+
+
+def _sns_topic(arn: str, account_id: str, region: str) -> Any:
+    from moto.sns.models import sns_backends
+
+    parts = arn.split(":")
+    try:
+        return sns_backends[account_id][parts[3] if len(parts) > 3 else region].topics[arn]
+    except (KeyError, IndexError):
+        return None
+
+
+def _new_messages(sim: dict[str, Any], account_id: str, region: str) -> list[str]:
+    topic = _sns_topic(sim["topic"], account_id, region) if sim.get("topic") else None
+    if topic is None:
+        return []
+    sent = topic.sent_notifications[sim["consumed"] :]
+    sim["consumed"] += len(sent)
+    return [str(entry[1]) for entry in sent]
 
 
 def machine_labeled(job: dict[str, Any], index: int) -> bool:

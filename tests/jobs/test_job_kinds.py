@@ -293,3 +293,83 @@ def test_a_failing_consolidation_lambda_fails_the_objects_with_its_error(workspa
     lines = manifest(ws, done["LabelingJobOutput"]["OutputDatasetS3Uri"])
     reason = lines[0]["eye-nose-metadata"]["failure-reason"]
     assert "consolidation Lambda faces-consolidation failed: ValueError: no way" in reason
+
+
+STREAM = """\
+- name: stream-boxes
+  task_type: bounding_box
+  team: t1
+  labels: [train, car]
+  input: {sns_topic: boxes-in}
+  output: s3://data-bucket/out/
+  role: managed
+  output_topic: boxes-out
+"""
+
+
+def test_streaming_job_runs_until_stopped_and_labels_what_gtops_send_sends(workspace, capsys):
+    import json
+
+    from gtops.sandbox import advance_jobs
+    from tests.jobs.test_results_status import run
+
+    ws = workspace
+    ws.write(STREAM + BBOX_JOB)
+    ws.apply()
+    job = ws.describe("stream-boxes")
+    topic = job["InputConfig"]["DataSource"]["SnsDataSource"]["SnsTopicArn"]
+    assert topic.endswith(":boxes-in")
+    assert job["OutputConfig"]["SnsTopicArn"].endswith(":boxes-out")
+    # A queue of the user's on the output topic receives each labeled object.
+    sqs, sns = ws.client("sqs"), ws.client("sns")
+    queue = sqs.create_queue(QueueName="labeled")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=job["OutputConfig"]["SnsTopicArn"],
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+
+    code, _, err = run(capsys, "send", "stream-boxes", "s3://data-bucket/new.png", "--spec", str(ws.root))
+    assert code == 1 and "only an InProgress streaming job takes new objects" in err
+    advance_jobs("stream-boxes", steps=1)
+    code, out, _ = run(capsys, "status", str(ws.root), "--format", "json")
+    rows = {r["name"]: r for r in json.loads(out)["jobs"]}
+    assert rows["stream-boxes"]["status"] == "InProgress" and rows["stream-boxes"]["streaming"] is True
+    assert rows["boxes"]["streaming"] is False
+    code, out, _ = run(capsys, "status", str(ws.root))
+    line = next(x for x in out.splitlines() if x.startswith("stream-boxes "))
+    assert "InProgress" in line and "running (streaming)" in line
+
+    ws.client("s3").put_object(Bucket="data-bucket", Key="new/a.png", Body=b"x")
+    code, out, err = run(
+        capsys, "send", "stream-boxes", "s3://data-bucket/new/a.png", "s3://data-bucket/new/b.png",
+        "--spec", str(ws.root),
+    )  # fmt: skip
+    assert code == 0, err
+    assert len(out.split()) == 2 and "Sent 2 object(s) to stream-boxes" in err
+    advance_jobs("stream-boxes", steps=5)
+    running = ws.describe("stream-boxes")
+    assert running["LabelingJobStatus"] == "InProgress"  # no end: it waits for more
+    assert running["LabelCounters"]["TotalLabeled"] == 2
+    lines = manifest(ws, running["LabelingJobOutput"]["OutputDatasetS3Uri"])
+    assert [line["source-ref"] for line in lines] == [
+        "s3://data-bucket/new/a.png",
+        "s3://data-bucket/new/b.png",
+    ]
+    assert all("stream-boxes" in line for line in lines)
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(json.loads(m["Body"])["source-ref"] for m in received) == [
+        "s3://data-bucket/new/a.png",
+        "s3://data-bucket/new/b.png",
+    ]
+
+    # Sending to a job that is not streaming, or something that is not an S3 object, is refused.
+    code, _, err = run(capsys, "send", "boxes", "s3://data-bucket/new/a.png", "--spec", str(ws.root))
+    assert code == 1 and "job boxes is not a streaming job" in err
+    code, _, err = run(capsys, "send", "stream-boxes", "new/a.png", "--spec", str(ws.root))
+    assert code == 1 and "'new/a.png' is not an s3://bucket/key URI" in err
+    assert "Traceback" not in err

@@ -190,6 +190,17 @@ class Checker:
                 ("notifications", "tags"),
                 "tags apply only to a topic gtops creates (topic), not to topic_arn",
             )
+        seen: set[str] = set()
+        for i, stmt in enumerate(notes.get("policy_statements") or []):
+            sid = stmt.get("Sid") if isinstance(stmt, dict) else None
+            if not isinstance(sid, str):
+                continue
+            where = ("notifications", "policy_statements", i, "Sid")
+            if sid == "GtopsSageMakerPublish":
+                self.add(where, "GtopsSageMakerPublish is gtops's own statement (letting SageMaker publish)")
+            elif sid in seen:
+                self.add(where, f"duplicate Sid '{sid}': statement ids are unique in a policy")
+            seen.add(sid)
 
     def pool(self) -> None:
         pool = _mapping(self.data.get("pool"))

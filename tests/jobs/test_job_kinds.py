@@ -373,3 +373,46 @@ def test_streaming_job_runs_until_stopped_and_labels_what_gtops_send_sends(works
     code, _, err = run(capsys, "send", "stream-boxes", "new/a.png", "--spec", str(ws.root))
     assert code == 1 and "'new/a.png' is not an s3://bucket/key URI" in err
     assert "Traceback" not in err
+
+
+def test_cors_rule_of_the_users_own_or_none(workspace):
+    ws = workspace
+    s3 = ws.client("s3")
+    origin = "https://*.labeling.us-east-1.sagemaker.aws"
+    rule = f"  cors: {{id: portal-images, allowed_origins: ['{origin}'], max_age: 3000}}\n"
+    ws.write(BBOX_JOB + rule)
+    ws.apply()
+    (found,) = s3.get_bucket_cors(Bucket="data-bucket")["CORSRules"]
+    assert found["ID"] == "portal-images" and found["AllowedOrigins"] == [origin]
+    assert found["AllowedMethods"] == ["GET"] and found["MaxAgeSeconds"] == 3000
+    assert all(c.action is Action.NOOP for c in ws.plan().plan.changes)
+
+    # cors: false leaves the bucket's CORS alone.
+    s3.delete_bucket_cors(Bucket="data-bucket")
+    ws.write(BBOX_JOB.replace("name: boxes", "name: boxes-two") + "  cors: false\n")
+    ws.apply()
+    with pytest.raises(Exception) as err:
+        s3.get_bucket_cors(Bucket="data-bucket")
+    assert "NoSuchCORSConfiguration" in str(err.value)
+
+
+def test_chained_adjustment_job_corrects_the_boxes_under_its_own_attribute(workspace):
+    from gtops.sandbox import advance_jobs
+
+    ws = workspace
+    adjust = VERIFY.replace("check-boxes", "fix-boxes").replace("verification_", "adjustment_")
+    ws.write(BBOX_JOB + adjust)
+    ws.apply()
+    advance_jobs("boxes", steps=10)
+    ws.apply()
+    human = ws.describe("fix-boxes")["HumanTaskConfig"]
+    assert human["PreHumanTaskLambdaArn"].endswith(":function:PRE-AdjustmentBoundingBox")
+    advance_jobs("fix-boxes", steps=10)
+    done = ws.describe("fix-boxes")
+    lines = manifest(ws, done["LabelingJobOutput"]["OutputDatasetS3Uri"])
+    assert len(lines) == 3
+    for line in lines:
+        assert "boxes" in line and "annotations" in line["fix-boxes"]
+        meta = line["fix-boxes-metadata"]
+        assert meta["type"] == "groundtruth/object-detection"
+        assert meta["adjustment-status"] in ("adjusted", "unadjusted")

@@ -83,30 +83,7 @@ SUGGESTED_PRICE = {
 }
 PRIVATE_AVAILABILITY = 10 * 86400
 PUBLIC_AVAILABILITY = 6 * 3600
-INPUT_KEYS = ("manifest", "manifest_file", "s3_prefix", "folder", "job")
 LAMBDA_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
-# Environment variables Lambda reserves (Lambda DG, "Defined runtime environment variables"): a function
-# cannot set them, and a spec must not try to pass credentials this way.
-RESERVED_ENV = (
-    "_HANDLER",
-    "_X_AMZN_TRACE_ID",
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-    "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API",
-    "LAMBDA_TASK_ROOT",
-    "LAMBDA_RUNTIME_DIR",
-)
 
 
 @dataclass(frozen=True)

@@ -333,13 +333,8 @@ class _Input:
             self._read_s3_manifest()
 
     def _parse(self, body: bytes, name: str) -> list[dict]:
-        try:
-            lines = s3u.manifest_lines(body)
-        except GtopsError as err:
-            raise GtopsError(f"{self.where}: {name}: {err}") from None
+        lines = s3u.data_object_lines(body, f"{self.where}: {name}")
         for n, line in enumerate(lines, 1):
-            if "source-ref" not in line and "source" not in line:
-                raise GtopsError(f"{self.where}: {name}: line {n} has neither source-ref nor source")
             ref = line.get("source-ref")
             if ref is not None and not (isinstance(ref, str) and ref.startswith("s3://")):
                 raise GtopsError(

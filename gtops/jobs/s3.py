@@ -99,6 +99,18 @@ def manifest_lines(body: bytes) -> list[dict]:
     return out
 
 
+def data_object_lines(body: bytes, where: str) -> list[dict]:
+    """Manifest lines that each hold a data object (source-ref or source); errors start with `where`."""
+    try:
+        lines = manifest_lines(body)
+    except GtopsError as err:
+        raise GtopsError(f"{where}: {err}") from None
+    for n, line in enumerate(lines, 1):
+        if "source-ref" not in line and "source" not in line:
+            raise GtopsError(f"{where}: line {n} has neither source-ref nor source")
+    return lines
+
+
 def cors_rules(s3, bucket: str) -> list[dict]:
     try:
         return list(s3.get_bucket_cors(Bucket=bucket).get("CORSRules") or [])

@@ -40,14 +40,7 @@ def messages(
         out.append({"source-ref": value})
     if manifest is not None:
         body = read_bounded(manifest, MAX_MANIFEST_FILE, f"--manifest {manifest}")
-        try:
-            lines = s3u.manifest_lines(body)
-        except GtopsError as err:
-            raise GtopsError(f"--manifest {manifest}: {err}") from None
-        for n, line in enumerate(lines, 1):
-            if "source-ref" not in line and "source" not in line:
-                raise GtopsError(f"--manifest {manifest}: line {n} has neither source-ref nor source")
-        out += lines
+        out += s3u.data_object_lines(body, f"--manifest {manifest}")
     for n, line in enumerate(out, 1):
         if len(json.dumps(line)) > MAX_LINE:
             raise GtopsError(f"object {n} is longer than {MAX_LINE:,} characters (a Ground Truth limit)")

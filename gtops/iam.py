@@ -106,6 +106,13 @@ _NEEDS: dict[str, Callable[[Setup], bool]] = {
     "relaunch_auto": lambda s: any(j.relaunch == "auto" for j in s.jobs),
     "managed_roles": lambda s: any(j.role == "managed" for j in s.jobs) or _local_lambdas(s),
     "lambdas": _local_lambdas,
+    "external_teams": lambda s: any(
+        j.team and j.team.rsplit("/", 1)[-1] not in {t.name for t in s.teams} for j in s.jobs if not j.public
+    ),
+    "streaming": lambda s: any(j.streaming for j in s.jobs),
+    "job_topics_created": lambda s: any(
+        v and not v.startswith("arn:") for j in s.jobs for v in (j.input.get("sns_topic"), j.output_topic)
+    ),
     "lock": lambda s: s.lock is not None,
     "prune_groups": lambda s: bool(s.pool and s.prune.groups),
     "prune_teams": lambda s: s.prune.teams,
@@ -242,11 +249,25 @@ def job_files(setup: Setup, region: str = "us-east-1") -> JobFiles:
                 items.append(value)
 
     ctx = Context(setup=setup, region=region, account="000000000000", s3=None)
+    outputs = {j.name.lower(): j.output if j.output.endswith("/") else j.output + "/" for j in setup.jobs}
     for index, job in enumerate(setup.jobs):
         prefix = assets_prefix(job)
         add(assets, prefix)
         add(inputs, prefix)
+        for named in (job.template, job.label_file):  # existing S3 objects the spec names
+            if named and named.startswith("s3://"):
+                add(inputs, named)
         source = job.input
+        if "job" in source:  # chained: the source job's output manifest (a spec job's output prefix)
+            found = outputs.get(source["job"].lower())
+            if found:
+                add(inputs, found)
+            else:
+                notes.append(
+                    f"job {job.name}: add read access to the output manifest of job {source['job']} "
+                    "(it is not in the spec)"
+                )
+            continue
         if "s3_prefix" in source:  # listing it needs S3: known from the spec alone
             uri = source["s3_prefix"]
             add(inputs, uri if uri.endswith("/") else uri + "/")
@@ -330,9 +351,11 @@ def _functions(t: Target) -> list[Grant]:
 
     arns = []
     for job in t.spec.jobs:
-        for value in (job.lambdas or {}).values():
+        for role, value in (job.lambdas or {}).items():
             if not value.startswith("arn:"):
-                arns.append(t.arn("lambda", f"function:{lambda_function_name(t.setup, value)}"))
+                options = job.lambda_options.get(role)
+                name = (options.name if options else None) or lambda_function_name(t.setup, value)
+                arns.append(t.arn("lambda", f"function:{name}"))
     return [Grant(tuple(sorted(set(arns))))] if arns else []
 
 
@@ -345,7 +368,35 @@ def _passed(service: str, roles: list[str]) -> list[Grant]:
 def _lambda_role(t: Target) -> list[Grant]:
     from gtops.jobs.prepare import managed_role_name
 
-    return _passed(LAMBDA, [t.arn("iam", f"role/{managed_role_name(t.setup, 'lambda')}", region=False)])
+    roles = []
+    for job in t.spec.jobs:
+        for role, value in (job.lambdas or {}).items():
+            if value.startswith("arn:"):
+                continue
+            options = job.lambda_options.get(role)
+            given = options.role if options else None
+            roles.append(given or t.arn("iam", f"role/{managed_role_name(t.setup, 'lambda')}", region=False))
+    return _passed(LAMBDA, sorted(set(roles)))
+
+
+def _external_teams(t: Target) -> list[Grant]:
+    """Teams the jobs use that the spec does not manage: looked up by name (DescribeWorkteam)."""
+    from gtops.jobs.prepare import team_name
+
+    managed = {team.name for team in t.spec.teams}
+    names = sorted({team_name(j.team) for j in t.spec.jobs if j.team and team_name(j.team) not in managed})
+    arns = [t.arn("sagemaker", f"workteam/private-crowd/{n}") for n in _sm_names(names)]
+    return [Grant(tuple(arns))] if arns else []
+
+
+def _topics(t: Target) -> list[Grant]:
+    """SNS topics of streaming jobs: created when named, published to by `gtops send`."""
+    arns = []
+    for job in t.spec.jobs:
+        for value in (job.input.get("sns_topic"), job.output_topic):
+            if value:
+                arns.append(value if value.startswith("arn:") else t.arn("sns", value))
+    return [Grant(tuple(sorted(set(arns))))] if arns else []
 
 
 def _lock(t: Target) -> list[Grant]:
@@ -390,6 +441,8 @@ _SCOPES: dict[str, Callable[[Target], list[Grant]]] = {
     "boundary_roles": _boundary_roles,
     "functions": _functions,
     "lambda_role": _lambda_role,
+    "job_teams": _external_teams,
+    "job_topics": _topics,
     "lock": _lock,
 }
 
@@ -419,6 +472,8 @@ _SIDS = {
     "boundary_roles": "WriteRolesWithinBoundary",
     "functions": "TaskLambdas",
     "lambda_role": "PassLambdaRole",
+    "job_teams": "ExistingWorkTeams",
+    "job_topics": "StreamingTopics",
     "lock": "SharedLock",
 }
 

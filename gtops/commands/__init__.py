@@ -15,6 +15,7 @@ MODULES = (
     "gitops_cmds",
     "members_cmd",
     "jobs_cmds",
+    "send_cmd",
     "security_cmds",
     "sandbox_cmd",
 )

@@ -59,12 +59,32 @@ def _upload(ctx: ApplyContext, prepared: Prepared) -> None:
             raise
     for bucket in prepared.cors_buckets:
         try:
-            if s3u.ensure_cors(s3, bucket):
+            if s3u.ensure_cors(s3, bucket, prepared.spec.cors):
                 ctx.say(f"  CORS rule for Ground Truth added to bucket {bucket}")
         except Exception as err:
             if error_code(err) == "NoSuchBucket":
                 raise GtopsError(f"input bucket {bucket} does not exist") from None
             raise
+
+
+def _create_topics(ctx: ApplyContext, prepared: Prepared) -> None:
+    """A streaming job's topics that the spec names (not by ARN): CreateTopic returns an existing topic of
+    that name unchanged (it is idempotent), so a re-run creates nothing twice."""
+    if not prepared.topics:
+        return
+    sns = ctx.aws.client("sns")
+    tags = [{"Key": k, "Value": v} for k, v in sorted(ctx.setup.ownership_tags().items())]
+    for name in prepared.topics:
+        try:
+            sns.get_topic_attributes(
+                TopicArn=f"arn:{ctx.aws.partition()}:sns:{ctx.aws.region}:{ctx.aws.account}:{name}"
+            )
+            continue  # it exists: someone else's, or ours from an earlier run; never re-tagged
+        except Exception as err:
+            if error_code(err) not in ("NotFound", "NotFoundException"):
+                raise
+        sns.create_topic(Name=name, Tags=tags)
+        ctx.say(f"  SNS topic {name} created for {prepared.name}")
 
 
 def _with_role_retry(call, managed: bool):
@@ -94,6 +114,7 @@ def job_create(ctx: ApplyContext, change: Change) -> None:
             raise GtopsError(f"work team {team} does not exist (it was not created)")
         human["WorkteamArn"] = arn
     _upload(ctx, prepared)
+    _create_topics(ctx, prepared)
 
     def ours() -> str | None:
         return prepared.name if _is_our_job(ctx, prepared, request) else None
@@ -217,31 +238,43 @@ def lambda_create(ctx: ApplyContext, change: Change) -> None:
         lambda_update(ctx, change)
         return
     body = _zip(change)
-    _with_role_retry(
-        lambda: lam.create_function(
-            FunctionName=after["name"],
-            Runtime=after["runtime"],
-            Handler=after["handler"],
-            Role=after["role"],
-            Code={"ZipFile": body},
-            Description="Ground Truth task Lambda deployed by gtops",
-            Timeout=60,
-            Tags={k: str(v) for k, v in (after.get("tags") or {}).items()},
-        ),
-        managed=True,
-    )
+    request = {
+        "FunctionName": after["name"],
+        "Code": {"ZipFile": body},
+        "Description": "Ground Truth task Lambda deployed by gtops",
+        "Tags": {k: str(v) for k, v in (after.get("tags") or {}).items()},
+        **_configuration(after),
+    }
+    _with_role_retry(lambda: lam.create_function(**request), managed=True)
+
+
+def _configuration(after: dict) -> dict:
+    """The function's settings as Lambda's CreateFunction/UpdateFunctionConfiguration take them."""
+    config = {
+        "Runtime": after["runtime"],
+        "Handler": after["handler"],
+        "Role": after["role"],
+        "MemorySize": after.get("memory", 128),
+        "Timeout": after.get("timeout", 60),
+    }
+    if "environment" in after:
+        config["Environment"] = {"Variables": dict(after["environment"])}
+    return config
 
 
 def lambda_update(ctx: ApplyContext, change: Change) -> None:
+    from gtops.jobs.plan import SETTINGS
+
     after = change.after or {}
     before = change.before or {}
     lam = ctx.aws.client("lambda")
     if before.get("code_sha256") != after["code_sha256"]:
         lam.update_function_code(FunctionName=after["name"], ZipFile=_zip(change))
         _wait_updated(lam, after["name"])
-    if any(before.get(k) != after[k] for k in ("runtime", "handler", "role")):
-        lam.update_function_configuration(
-            FunctionName=after["name"], Runtime=after["runtime"], Handler=after["handler"], Role=after["role"]
+    if any(before.get(k) != after.get(k) for k in SETTINGS if k in after):
+        _with_role_retry(
+            lambda: lam.update_function_configuration(FunctionName=after["name"], **_configuration(after)),
+            managed=True,
         )
 
 

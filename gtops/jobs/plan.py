@@ -27,11 +27,13 @@ from gtops.jobs.prepare import (
     managed_role_name,
     prepare,
     role_arn,
+    team_name,
     view_of,
 )
 from gtops.model import SETUP_TAG, Address
 from gtops.plan import Action, Change, FieldChange
 from gtops.spec.aws_rules import arn_account
+from gtops.spec.validate import suggest
 
 if TYPE_CHECKING:
     from gtops.kinds.base import AwsHandle
@@ -61,6 +63,8 @@ def where(spec: Any, index: int, name: str) -> str:
 def context(
     aws: AwsHandle, setup: Setup, ids: LiveIds, offline: bool = False, confinement: Any = None
 ) -> Context:
+    if not offline:
+        ids.team_arns.update(external_teams(aws, setup, ids.team_arns))
     return Context(
         confinement=confinement or ANYWHERE,
         setup=setup,
@@ -69,12 +73,64 @@ def context(
         partition=aws.partition(),
         team_arns=dict(ids.team_arns),
         s3=None if offline else aws.client("s3"),
+        sagemaker=None if offline else aws.client("sagemaker"),
     )
 
 
+def external_teams(aws: AwsHandle, setup: Setup, known: dict[str, str]) -> dict[str, str]:
+    """Teams the jobs name that the spec does not manage (by name or ARN): {name: ARN} of those that exist.
+
+    A job may run on a team built by hand (or by another setup): it is looked up, never changed.
+    """
+    from gtops.aws import error_code
+    from gtops.jobs.prepare import team_name
+
+    managed = {t.name for t in setup.teams}
+    wanted = sorted(
+        {j.team for j in setup.jobs if j.team and not j.public and team_name(j.team) not in managed}
+    )
+    found: dict[str, str] = {}
+    if not wanted:
+        return found
+    sm = aws.client("sagemaker")
+    for team in wanted:
+        name = team_name(team)
+        if name in known:
+            found[name] = known[name]
+            continue
+        try:
+            arn = sm.describe_workteam(WorkteamName=name)["Workteam"]["WorkteamArn"]
+        except Exception as err:
+            if error_code(err) in ("ValidationException", "ResourceNotFound"):
+                continue  # plan_jobs names it
+            raise
+        if team.startswith("arn:") and arn != team:
+            continue  # a team of this name, but not the one the ARN names (another account)
+        found[name] = arn
+    return found
+
+
 def prepare_all(aws: AwsHandle, spec: Spec, ids: LiveIds) -> list[Prepared]:
+    """Every spec job prepared; a chained job after the job it is chained to (it needs that job's name,
+    label attribute and output location)."""
     ctx = context(aws, spec.setup, ids, confinement=spec.confinement)
-    return [prepare(ctx, i, job, where(spec, i, job.name)) for i, job in enumerate(spec.setup.jobs)]
+    jobs = list(enumerate(spec.setup.jobs))
+    done: dict[int, Prepared] = {}
+    while len(done) < len(jobs):
+        progressed = False
+        for i, job in jobs:
+            source = (job.source_job or "").lower()
+            waiting = any(j.name.lower() == source and k not in done for k, j in jobs)
+            if i in done or waiting:
+                continue
+            done[i] = prepare(ctx, i, job, where(spec, i, job.name))
+            ctx.sources[job.name.lower()] = done[i]
+            progressed = True
+        if not progressed:  # a loop (validate reports it): prepare the rest as they are
+            for i, job in jobs:
+                if i not in done:
+                    done[i] = prepare(ctx, i, job, where(spec, i, job.name))
+    return [done[i] for i, _ in jobs]
 
 
 def differences(before: dict, after: dict) -> list[FieldChange]:
@@ -89,9 +145,10 @@ def _cors_notes(s3, prepared: Prepared) -> list[str]:
     from gtops.jobs import s3 as s3u
 
     notes = []
+    wanted = s3u.rule_of(prepared.spec.cors)
     for bucket in prepared.cors_buckets:
         try:
-            present = s3u.has_gt_rule(s3u.cors_rules(s3, bucket))
+            state = s3u.cors_state(s3u.cors_rules(s3, bucket), wanted)
         except Exception as err:
             if s3u.missing(err):
                 notes.append(f"{bucket}: bucket does not exist")
@@ -99,7 +156,11 @@ def _cors_notes(s3, prepared: Prepared) -> list[str]:
             raise
         notes.append(
             f"{bucket}: "
-            + ("already allows GET from workers" if present else "add GET rule (kept with existing rules)")
+            + {
+                "present": "already allows GET from workers",
+                "add": f"add rule {wanted['ID']} (kept with existing rules)",
+                "replace": f"update rule {wanted['ID']} (other rules kept)",
+            }[state]
         )
     return notes
 
@@ -143,6 +204,7 @@ def plan_jobs(aws: AwsHandle, spec: Spec, live: LiveState) -> tuple[list[Change]
 
     checked: dict[str, bool] = {}
     account = ids.account or aws.account
+    managed_teams = {t.name for t in setup.teams}
     for p in prepared:
         owner = arn_account(p.request.get("RoleArn") or "")
         if owner and owner != account and p.spec.role != "managed":
@@ -151,18 +213,33 @@ def plan_jobs(aws: AwsHandle, spec: Spec, live: LiveState) -> tuple[list[Change]
                 "SageMaker can only be passed a role of the job's own account (iam:PassRole does not "
                 "cross accounts)"
             )
+        team = team_name(p.spec.team or "")
+        if not p.spec.public and team not in managed_teams and team not in ids.team_arns:
+            hint = suggest(team, sorted(managed_teams | set(ids.team_arns)))
+            problems.append(
+                f"{p.where}: work team '{p.spec.team}' is not in the spec's teams and does not exist in "
+                f"{account} / {aws.region}{hint}"
+            )
+    problems += _cors_conflicts(prepared)
     if problems:
         raise GtopsError("\n".join(problems))
     for p in prepared:
         warnings += p.warnings
         address = Address("labeling_job", p.name)
         if p.name.lower() not in listing:
+            if p.waits_for is not None:  # chained: created by an apply once its source has finished
+                state = p.source_status or "not created yet"
+                warnings.append(
+                    f"{p.where}: waits for job {p.waits_for} ({state}): its input is that job's output "
+                    "manifest, so it is created by an apply after that job has completed or was stopped"
+                )
+                continue
             warnings += _missing_buckets(s3, p, checked)
             changes.append(Change(address, Action.CREATE, None, job_after(p, _cors_notes(s3, p))))
             continue
         described = jl.describe(sm, p.name) or listing[p.name.lower()]
         before = view_of(described, names_by_arn)
-        fields = differences(before, p.view)
+        fields = [f for f in differences(before, p.view) if not _same_content(s3, f, p)]
         status = described.get("LabelingJobStatus", "?")
         if fields:
             shown = ", ".join(_explain(s3, f, p) for f in fields)
@@ -188,26 +265,138 @@ def plan_jobs(aws: AwsHandle, spec: Spec, live: LiveState) -> tuple[list[Change]
     return changes, warnings
 
 
-def _explain(s3, change: FieldChange, prepared: Prepared) -> str:
-    """One differing field in words; label files are compared by their labels, not their S3 keys."""
-    if change.path == "labels_file":
-        from gtops.jobs import s3 as s3u
-        from gtops.jobs.prepare import label_names
-        from gtops.jobs.results import label_categories
+# Fields that name an S3 object: a job is the same when what the objects hold is the same, wherever they
+# are (a template copied byte for byte, a label file written by hand, the same manifest under another key).
+CONTENT_FIELDS = ("labels_file", "ui", "input")
 
-        before = "none"
-        if change.before:
-            try:
-                before = ", ".join(label_categories(s3u.read(s3, change.before))) or "none"
-            except Exception as err:
-                if not s3u.missing(err):
-                    raise
-                before = "unreadable"
-        after = ", ".join(label_names(prepared.spec)) or "none"
-        if before != after:
-            return f"labels ([{before}] -> [{after}])"
-        return "label file (labels as before, instructions differ)"
+
+def _live_bytes(s3, uri: Any) -> bytes | None:
+    """What a live job's file holds; None when it cannot be read (missing, no access)."""
+    from gtops.aws import error_code
+    from gtops.jobs import s3 as s3u
+
+    if not (isinstance(uri, str) and uri.startswith("s3://")):
+        return None
+    try:
+        return s3u.read_bounded(s3, uri, 256 * 1024 * 1024, "a live job's file")
+    except GtopsError:
+        return None
+    except Exception as err:
+        if s3u.missing(err) or error_code(err) in ("AccessDenied", "403"):
+            return None
+        raise
+
+
+def _content_key(field: str, body: bytes | None) -> Any:
+    """A comparable form of a file: label files and manifests as parsed JSON, templates byte for byte."""
+    import hashlib
+    import json
+
+    if body is None:
+        return None
+    if field == "labels_file":
+        try:
+            return json.loads(body)
+        except ValueError:
+            return hashlib.sha256(body).hexdigest()
+    if field == "input":
+        try:
+            return [json.loads(line) for line in body.decode("utf-8").splitlines() if line.strip()]
+        except (ValueError, UnicodeDecodeError):
+            return hashlib.sha256(body).hexdigest()
+    return hashlib.sha256(body).hexdigest()
+
+
+def _same_content(s3, change: FieldChange, prepared: Prepared) -> bool:
+    if change.path not in CONTENT_FIELDS:
+        return False
+    wanted = prepared.contents.get(change.path)
+    if wanted is None:
+        return False
+    live_uri = change.before
+    if change.path == "ui" and isinstance(live_uri, str) and live_uri.startswith("built-in "):
+        return False  # a built-in template of another version or task type: compared by key already
+    live = _live_bytes(s3, live_uri)
+    return live is not None and _content_key(change.path, live) == _content_key(change.path, wanted)
+
+
+def _explain(s3, change: FieldChange, prepared: Prepared) -> str:
+    """One differing field in words; files are described by what they hold, not only by their S3 keys."""
+    if change.path == "labels_file":
+        return _explain_labels(s3, change, prepared)
+    if change.path in ("ui", "input"):
+        live = _live_bytes(s3, change.before)
+        what = {"ui": "worker UI template", "input": "input manifest"}[change.path]
+        if live is None and isinstance(change.before, str) and change.before.startswith("s3://"):
+            how = f"the live job's {what} cannot be read"
+        elif change.path == "input" and live is not None and prepared.contents.get("input") is not None:
+            before = _content_key("input", live)
+            after = _content_key("input", prepared.contents["input"])
+            counts = (len(before), len(after)) if isinstance(before, list) and isinstance(after, list) else ()
+            how = (
+                f"its objects differ: {counts[0]} -> {counts[1]} objects" if counts else "its content differs"
+            )
+        else:
+            how = f"the {what}'s content differs"
+        return f"{change.path} ({_short(change.before)} -> {_short(change.after)}; {how})"
     return f"{change.path} ({_short(change.before)} -> {_short(change.after)})"
+
+
+def _explain_labels(s3, change: FieldChange, prepared: Prepared) -> str:
+    import json
+
+    live = _live_bytes(s3, change.before) if change.before else b"{}"
+    if live is None:
+        return f"label file ({_short(change.before)} cannot be read)"
+    wanted = prepared.contents.get("labels_file")
+    try:
+        before = json.loads(live) if live else {}
+        after = json.loads(wanted) if wanted else {}
+    except ValueError:
+        return "label file (its content differs)"
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return "label file (its content differs)"
+
+    def names(doc: dict) -> str:
+        return (
+            ", ".join(str(x.get("label")) for x in doc.get("labels") or [] if isinstance(x, dict)) or "none"
+        )
+
+    parts = []
+    if names(before) != names(after):
+        parts.append(f"labels ([{names(before)}] -> [{names(after)}])")
+    if (before.get("labels") or []) != (after.get("labels") or []) and names(before) == names(after):
+        parts.append("label file (label settings such as short names differ)")
+    if (before.get("instructions") or {}) != (after.get("instructions") or {}):
+        gone = "none" if not before.get("instructions") else "set"
+        now = "none" if not after.get("instructions") else "set"
+        parts.append(
+            f"label file instructions ({gone} -> {now})" if gone != now else "label file instructions"
+        )
+    others = sorted(
+        k
+        for k in set(before) | set(after)
+        if k not in ("labels", "instructions") and before.get(k) != after.get(k)
+    )
+    if others:
+        parts.append(f"label file ({', '.join(others)} differ)")
+    return ", ".join(parts) or "label file (its content differs)"
+
+
+def _cors_conflicts(prepared: list[Prepared]) -> list[str]:
+    """Two jobs asking one bucket for different rules under one id would undo each other at every apply."""
+    seen: dict[tuple[str, str], tuple[Prepared, Any]] = {}
+    out = []
+    for p in prepared:
+        rule = p.spec.cors
+        for bucket in p.cors_buckets:
+            first = seen.setdefault((bucket, rule.id), (p, rule))
+            if first[1] != rule:
+                out.append(
+                    f"{p.where}: bucket {bucket} gets the CORS rule '{rule.id}' from two jobs with different "
+                    f"settings ({first[0].where} and this one); give them one rule"
+                )
+    return out
 
 
 def _short(value: Any) -> str:
@@ -314,6 +503,7 @@ def _role_changes(aws: AwsHandle, ids: LiveIds, setup: Setup, prepared: list[Pre
     local = [fn for p in prepared for fn in p.local_lambdas]
     if not managed and not local:
         return []
+    gtops_role = [fn for fn in local if fn.execution_role is None]
     iam = aws.client("iam")
     region, partition = aws.region, aws.partition()
     account = ids.account or aws.account
@@ -324,18 +514,42 @@ def _role_changes(aws: AwsHandle, ids: LiveIds, setup: Setup, prepared: list[Pre
         reads = sorted({r for p in managed for r in p.reads})
         writes = sorted({w for p in managed for w in p.writes})
         lambdas = sorted({arn for p in managed for arn in p.lambdas})
-        policy = roles.labeling_policy(partition, region, account, reads, writes, lambdas)
         name = managed_role_name(setup.name)
+        topics = sorted(
+            {
+                arn
+                for p in managed
+                for arn in (
+                    ((p.request["InputConfig"]["DataSource"].get("SnsDataSource") or {}).get("SnsTopicArn")),
+                    p.request["OutputConfig"].get("SnsTopicArn"),
+                )
+                if arn
+            }
+        )
+        auto = any("LabelingJobAlgorithmsConfig" in p.request for p in managed)
+        policy = roles.labeling_policy(
+            partition,
+            region,
+            account,
+            reads,
+            writes,
+            lambdas,
+            topics=topics,
+            pass_self=f"arn:{partition}:iam::{account}:role/{name}" if auto else None,
+        )
         out.append(_role_change(iam, name, roles.LABELING_SERVICE, roles.POLICY_NAME, policy, tags, boundary))
-    if local:
-        users = [p for p in prepared if p.local_lambdas]
+    if gtops_role:
+        users = [p for p in prepared if any(fn.execution_role is None for fn in p.local_lambdas)]
         reads = sorted({r for p in users for r in p.reads + p.writes})
         policy = roles.lambda_policy(partition, region, account, reads)
         name = managed_role_name(setup.name, "lambda")
         out.append(
             _role_change(iam, name, roles.LAMBDA_SERVICE, roles.LAMBDA_POLICY_NAME, policy, tags, boundary)
         )
-        lambda_role = role_arn(context(aws, setup, ids, offline=True), name)
+    if local:
+        lambda_role = role_arn(
+            context(aws, setup, ids, offline=True), managed_role_name(setup.name, "lambda")
+        )
         out += _lambda_changes(aws.client("lambda"), local, lambda_role, tags)
     return out
 
@@ -346,24 +560,37 @@ def lambda_view(fn: LocalLambda, role: str) -> dict:
     from gtops.jobs.package import RUNTIME, build_zip, code_sha256, handler_of
 
     path = Path(fn.path)
-    return {
+    view: dict[str, Any] = {
         "name": fn.function_name,
-        "runtime": RUNTIME,
+        "runtime": fn.runtime or RUNTIME,
         "handler": handler_of(path),
-        "role": role,
+        "role": fn.execution_role or role,
+        "memory": fn.memory,
+        "timeout": fn.timeout,
         "code_sha256": code_sha256(build_zip(path)),
     }
+    if fn.environment is not None:  # absent: unmanaged
+        view["environment"] = dict(sorted(fn.environment.items()))
+    return view
+
+
+SETTINGS = ("runtime", "handler", "role", "memory", "timeout", "environment")
 
 
 def _lambda_changes(lam, local: list[LocalLambda], role: str, tags: dict) -> list[Change]:
     from gtops.planner import field_changes
 
     out: list[Change] = []
-    seen: set[str] = set()
+    seen: dict[str, dict] = {}
     for fn in local:
         if fn.function_name in seen:
+            if lambda_view(fn, role) != seen[fn.function_name]:
+                raise GtopsError(
+                    f"Lambda function {fn.function_name} is deployed twice with different code or settings "
+                    f"({fn.path}); give each its own name"
+                )
             continue
-        seen.add(fn.function_name)
+        seen[fn.function_name] = lambda_view(fn, role)
         address = Address("lambda_function", fn.function_name)
         after = lambda_view(fn, role)
         shown = {**after, "source": fn.path, "tags": tags}
@@ -376,8 +603,14 @@ def _lambda_changes(lam, local: list[LocalLambda], role: str, tags: dict) -> lis
             "runtime": config.get("Runtime"),
             "handler": config.get("Handler"),
             "role": config.get("Role"),
+            "memory": config.get("MemorySize"),
+            "timeout": config.get("Timeout"),
             "code_sha256": config.get("CodeSha256"),
         }
+        if "environment" in after:
+            before["environment"] = dict(
+                sorted(((config.get("Environment") or {}).get("Variables") or {}).items())
+            )
         fields = field_changes("lambda_function", before, after)
         if fields:
             why = (

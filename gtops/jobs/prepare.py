@@ -30,8 +30,10 @@ from gtops.files import (
 from gtops.jobs import s3 as s3u
 from gtops.jobs.tasks import (
     IMAGE_EXTENSIONS,
+    MIN_AUTO_LABELING_OBJECTS,
     TEXT_EXTENSIONS,
     TaskType,
+    algorithm_arn,
     human_task_ui_arn,
     public_workteam_arn,
     task,
@@ -63,6 +65,11 @@ class LocalLambda:
     path: str
     function_name: str
     arn: str
+    runtime: str = "python3.12"
+    memory: int = 128
+    timeout: int = 60
+    environment: dict[str, str] | None = None  # None: unmanaged
+    execution_role: str | None = None  # an existing role ARN; None: gtops's lambda role
 
 
 @dataclass
@@ -76,6 +83,8 @@ class Context:
     team_arns: dict[str, str] = field(default_factory=dict)
     s3: Any = None  # an S3 client, or None to prepare offline (no S3 reads)
     confinement: Confinement = ANYWHERE  # where local inputs may live (the spec's)
+    sagemaker: Any = None  # a SageMaker client to look up a chained job's source, or None (offline)
+    sources: dict[str, Prepared] = field(default_factory=dict)  # spec jobs prepared so far, lower-case name
 
 
 @dataclass
@@ -97,6 +106,12 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
     template_text: str | None = None  # the worker UI gtops uploads (None: AWS-hosted UI)
     where: str = ""  # spec file:line of the job, for messages
+    # What the label file, template and manifest hold (None: unknown), to compare jobs by content.
+    contents: dict[str, bytes | None] = field(default_factory=dict)
+    waits_for: str | None = None  # a chained job: its source job, while that has no output manifest yet
+    source_status: str | None = None  # a chained job: its source job's status (None: not created)
+    label_list: list[str] = field(default_factory=list)  # the label names (from the spec or its label_file)
+    topics: list[str] = field(default_factory=list)  # SNS topics gtops creates for a streaming job
 
 
 def sha(body: bytes) -> str:
@@ -167,12 +182,15 @@ def _raw(text: str) -> str:
     return "{% raw %}" + text.replace("{% endraw %}", "") + "{% endraw %}" if text else ""
 
 
-def render_builtin(job: JobSpec) -> str:
-    """gtops's template for a built-in task type, with the job's header and instructions filled in."""
+def render_builtin(job: JobSpec, audited: str | None = None) -> str:
+    """gtops's template for a built-in task type, with the job's header and instructions filled in (and,
+    for verification and adjustment, the label attribute whose labels workers check)."""
     import html
 
     instructions = job.instructions or {}
     text = builtin_template(job.task_type)
+    # A label attribute is letters, digits and hyphens (the schema's pattern): safe inside a Liquid string.
+    text = text.replace("@@AUDIT@@", audited or job.audit_label_attribute or "")
     text = text.replace("@@HEADER@@", _raw(html.escape(job.description or job.title or "")))
     text = text.replace("@@SHORT@@", _raw(instructions.get("short", "")))
     return text.replace("@@FULL@@", _raw(instructions.get("full", "")))
@@ -228,11 +246,19 @@ class _Input:
         self.ctx, self.job, self.tt, self.assets, self.where = ctx, job, tt, assets, where
         self.uploads: list[Upload] = []
         self.lines: list[dict] | None = None
+        self.body: bytes | None = None  # the manifest's bytes, when known
         self.warnings: list[str] = []
         self.uri = ""
+        self.topic_arn: str | None = None  # streaming: the input topic
+        self.waits_for: str | None = None  # chained: the source job, while it has no output manifest
+        self.source_status: str | None = None
+        self.source_attribute: str | None = None  # chained: the label attribute the source job writes
+        self.source_labels: list[Any] = []  # chained: the source job's labels, when known
 
     def resolve(self) -> None:
         source = self.job.input
+        if "sns_topic" in source:
+            self.topic_arn = topic_arn(self.ctx, source["sns_topic"])
         if "manifest" in source:
             self.uri = source["manifest"]
             self._read_s3_manifest()
@@ -245,17 +271,70 @@ class _Input:
             self._from_s3_prefix(source["s3_prefix"])
         elif "folder" in source:
             self._from_folder(Path(source["folder"]))
+        elif "job" in source:
+            self._from_job(source["job"])
+        elif self.topic_arn is not None:
+            self.lines = []  # a streaming job with no first objects: they arrive on its topic
         else:
-            raise GtopsError(f"{self.where}: input needs one of manifest, manifest_file, s3_prefix, folder")
+            raise GtopsError(
+                f"{self.where}: input needs one of manifest, manifest_file, s3_prefix, folder, job"
+            )
+
+    def _from_job(self, name: str) -> None:
+        """Chaining (DG: Chaining Labeling Jobs): the input is the source job's output manifest."""
+        from gtops.jobs import live as jl
+
+        spec_source = self.ctx.sources.get(name.lower())
+        live_name = spec_source.name if spec_source is not None else name
+        described = jl.describe(self.ctx.sagemaker, live_name) if self.ctx.sagemaker is not None else None
+        if spec_source is None and described is None:
+            if self.ctx.sagemaker is None:
+                raise GtopsError(f"{self.where}: input.job: {name} is not in the spec; reading it needs AWS")
+            raise GtopsError(
+                f"{self.where}: input.job: there is no job named {name} in the spec or in {self.ctx.region}"
+            )
+        if spec_source is not None:
+            self.source_attribute = spec_source.request["LabelAttributeName"]
+            self.source_labels = list(spec_source.spec.labels or spec_source.label_list)
+            self.uri = s3u.join(
+                spec_source.spec.output.rstrip("/") + "/", f"{live_name}/manifests/output/output.manifest"
+            )
+        if described is not None:
+            self.source_attribute = described.get("LabelAttributeName") or self.source_attribute
+            self.source_status = described.get("LabelingJobStatus")
+            out = (described.get("LabelingJobOutput") or {}).get("OutputDatasetS3Uri")
+            if not self.source_labels and described.get("LabelCategoryConfigS3Uri") and self.ctx.s3:
+                from gtops.jobs.results import label_categories
+
+                try:
+                    self.source_labels = label_categories(
+                        s3u.read(self.ctx.s3, described["LabelCategoryConfigS3Uri"])
+                    )
+                except Exception as err:
+                    if not s3u.missing(err):
+                        raise
+            if out:
+                self.uri = out
+            elif not self.uri:
+                self.uri = s3u.join(
+                    (described.get("OutputConfig") or {}).get("S3OutputPath", "").rstrip("/") + "/",
+                    f"{described['LabelingJobName']}/manifests/output/output.manifest",
+                )
+            if self.source_status == "Failed" and not out:
+                reason = described.get("FailureReason") or "no reason given"
+                raise GtopsError(
+                    f"{self.where}: input.job: {live_name} failed ({reason}) and has no output manifest to "
+                    "chain; chain a job that completed or was stopped"
+                )
+        if self.source_status not in ("Completed", "Stopped") or described is None:
+            self.waits_for = live_name  # created once the source has finished (an apply after that)
+            return
+        if self.ctx.s3 is not None:
+            self._read_s3_manifest()
 
     def _parse(self, body: bytes, name: str) -> list[dict]:
-        try:
-            lines = s3u.manifest_lines(body)
-        except GtopsError as err:
-            raise GtopsError(f"{self.where}: {name}: {err}") from None
+        lines = s3u.data_object_lines(body, f"{self.where}: {name}")
         for n, line in enumerate(lines, 1):
-            if "source-ref" not in line and "source" not in line:
-                raise GtopsError(f"{self.where}: {name}: line {n} has neither source-ref nor source")
             ref = line.get("source-ref")
             if ref is not None and not (isinstance(ref, str) and ref.startswith("s3://")):
                 raise GtopsError(
@@ -267,6 +346,7 @@ class _Input:
         return lines
 
     def _add_manifest(self, body: bytes) -> None:
+        self.body = body
         self.uri = s3u.join(self.assets, f"manifest-{sha(body)[:16]}.manifest")
         self.uploads.append(Upload(self.uri, body, "input manifest", "application/x-ndjson"))
 
@@ -281,6 +361,7 @@ class _Input:
                 return
             raise
         self.lines = self._parse(body, self.uri)
+        self.body = body
 
     def _from_s3_prefix(self, prefix: str) -> None:
         if self.ctx.s3 is None:
@@ -334,6 +415,13 @@ class _Input:
         self._add_manifest(_manifest_bytes(lines))
 
 
+def topic_arn(ctx: Context, value: str) -> str:
+    """An SNS topic given by ARN, or by name in the job's account and region."""
+    if value.startswith("arn:"):
+        return value
+    return f"arn:{ctx.partition}:sns:{ctx.region}:{ctx.account}:{value}"
+
+
 def _content_type(name: str) -> str:
     import mimetypes
 
@@ -378,20 +466,62 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
     tt = task(job.task_type)
     assets = assets_prefix(job)
     uploads: list[Upload] = []
+    contents: dict[str, bytes | None] = {}
+    reads_extra: list[str] = []
 
-    # Label categories.
+    # Input manifest (first: a chained job takes its source's label attribute and labels).
+    source = _Input(ctx, job, tt, assets, where)
+    source.resolve()
+    uploads += source.uploads
+    contents["input"] = source.body
+    label_attribute = job.label_attribute
+    audited = job.audit_label_attribute
+    if job.source_job and source.source_attribute:
+        if tt.audits:
+            audited = audited or source.source_attribute
+        elif not job.label_attribute_given:
+            label_attribute = source.source_attribute  # the chain carries the label attribute over
+    labels = job.labels
+    if not labels and not job.label_file and tt.name.startswith("adjustment_") and source.source_labels:
+        labels = tuple(source.source_labels)  # AWS: an adjustment job keeps the original job's labels
+
+    # Label categories: gtops's own file, or an existing one named by the spec.
     label_uri = None
-    body = label_file(job)
-    if body is not None:
-        raw = _json_bytes(body)
-        label_uri = s3u.join(assets, f"labels-{sha(raw)[:16]}.json")
-        uploads.append(Upload(label_uri, raw, "label categories", "application/json"))
+    label_list: list[str] = []
+    if job.label_file:
+        label_uri = job.label_file
+        contents["labels_file"] = _read_named(ctx, label_uri, where, "label_file")
+        if contents["labels_file"] is not None:
+            from gtops.jobs.results import label_categories
 
-    # Worker UI: the user's template, gtops's built-in one, or AWS's hosted UI (NER).
+            label_list = label_categories(contents["labels_file"])
+        reads_extra.append(label_uri)
+    else:
+        from dataclasses import replace
+
+        body = label_file(replace(job, labels=labels) if labels != job.labels else job)
+        if body is not None:
+            raw = _json_bytes(body)
+            label_uri = s3u.join(assets, f"labels-{sha(raw)[:16]}.json")
+            uploads.append(Upload(label_uri, raw, "label categories", "application/json"))
+            contents["labels_file"] = raw
+        label_list = [i["label"] if isinstance(i, Mapping) else str(i) for i in labels or ()]
+
+    # Worker UI: the user's template (local or in S3), gtops's built-in one, or AWS's hosted UI (NER).
     ui: dict[str, str]
     template_text = None
     if tt.human_task_ui and not job.template:
         ui = {"HumanTaskUiArn": human_task_ui_arn(ctx.partition, ctx.region, tt.human_task_ui)}
+    elif job.template and job.template.startswith("s3://"):
+        ui = {"UiTemplateS3Uri": job.template}
+        raw_template = _read_named(ctx, job.template, where, "template")
+        contents["ui"] = raw_template
+        if raw_template is not None:
+            try:
+                template_text = raw_template.decode("utf-8")
+            except UnicodeDecodeError:
+                raise GtopsError(f"{where}: template {job.template} is not UTF-8 text") from None
+        reads_extra.append(job.template)
     else:
         if job.template:
             path = Path(job.template)
@@ -402,17 +532,18 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
             raw = template_text.encode()
             key = f"template-{sha(raw)[:16]}.html"
         else:
-            template_text = render_builtin(job)
+            if tt.audits and not audited:
+                raise GtopsError(
+                    f"{where}: which labels workers check is unknown: chain the job (input: {{job: ...}}) or "
+                    "set audit_label_attribute"
+                )
+            template_text = render_builtin(job, audited)
             raw = template_text.encode()
             key = f"template-builtin-{tt.name}-{sha(raw)[:16]}.html"
         uri = s3u.join(assets, key)
         uploads.append(Upload(uri, raw, "worker UI template", "text/html"))
         ui = {"UiTemplateS3Uri": uri}
-
-    # Input manifest.
-    source = _Input(ctx, job, tt, assets, where)
-    source.resolve()
-    uploads += source.uploads
+        contents["ui"] = raw
 
     # Lambdas.
     local: list[LocalLambda] = []
@@ -436,15 +567,15 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
             if value.startswith("arn:"):
                 resolved[role] = value
             else:
-                fn = lambda_function_name(ctx.setup.name, value)
-                arn = f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account}:function:{fn}"
-                local.append(LocalLambda(role, value, fn, arn))
-                resolved[role] = arn
+                local.append(_local_lambda(ctx, job, role, value))
+                resolved[role] = local[-1].arn
         pre, acs = resolved["pre"], resolved["consolidation"]
 
     # Who works on it.
     public = job.public
     team_arn = public_workteam_arn(ctx.partition, ctx.region) if public else ctx.team_arns.get(job.team or "")
+    if not public and not team_arn and (job.team or "").startswith("arn:"):
+        team_arn = job.team
 
     role = job.role
     role = role_arn(ctx, managed_role_name(ctx.setup.name)) if role == "managed" else role
@@ -468,16 +599,24 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
             raise GtopsError(f"{where}: public jobs need price_per_task")
         human["PublicWorkforceTaskPrice"] = _price(job.price_per_task)
 
-    input_config: dict[str, Any] = {"DataSource": {"S3DataSource": {"ManifestS3Uri": source.uri}}}
+    data_source: dict[str, Any] = {}
+    if source.uri:
+        data_source["S3DataSource"] = {"ManifestS3Uri": source.uri}
+    if source.topic_arn:
+        data_source["SnsDataSource"] = {"SnsTopicArn": source.topic_arn}
+    input_config: dict[str, Any] = {"DataSource": data_source}
     if job.content_classifiers:
         input_config["DataAttributes"] = {"ContentClassifiers": list(job.content_classifiers)}
     output: dict[str, Any] = {"S3OutputPath": job.output}
     if job.kms_key:
         output["KmsKeyId"] = job.kms_key
+    topics = [v for v in (job.input.get("sns_topic"), job.output_topic) if v and not v.startswith("arn:")]
+    if job.output_topic:
+        output["SnsTopicArn"] = topic_arn(ctx, job.output_topic)
 
     request: dict[str, Any] = {
         "LabelingJobName": job.name,
-        "LabelAttributeName": job.label_attribute,
+        "LabelAttributeName": label_attribute,
         "InputConfig": input_config,
         "OutputConfig": output,
         "RoleArn": role,
@@ -496,11 +635,24 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
             request["StoppingConditions"]["MaxPercentageOfInputDatasetLabeled"] = stopping[
                 "max_percentage_labeled"
             ]
+    if job.automated_labeling is not None:
+        if not tt.algorithm:
+            raise GtopsError(f"{where}: AWS offers no automated data labeling for {tt.name}")
+        algorithms: dict[str, Any] = {
+            "LabelingJobAlgorithmSpecificationArn": algorithm_arn(ctx.partition, ctx.region, tt.algorithm)
+        }
+        if job.automated_labeling.initial_model:
+            algorithms["InitialActiveLearningModelArn"] = job.automated_labeling.initial_model
+        if job.automated_labeling.volume_kms_key:
+            algorithms["LabelingJobResourceConfig"] = {
+                "VolumeKmsKeyId": job.automated_labeling.volume_kms_key
+            }
+        request["LabelingJobAlgorithmsConfig"] = algorithms
 
     names_by_arn = {arn: name for name, arn in ctx.team_arns.items()}
     view = view_of(request, names_by_arn)
     if not public:
-        view["team"] = job.team  # known by name even before the team exists
+        view["team"] = team_name(job.team or "")  # known by name even before the team exists
     name = auto_name(job.name, view) if job.relaunch == "auto" else job.name
     request["LabelingJobName"] = name
     request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags_of(ctx, job).items())]
@@ -511,20 +663,28 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
         reads.append(source.uri)
     if lines is not None:
         reads += [p for p in _data_locations(lines) if not p.startswith(assets)]
-    elif "manifest" in job.input:
+    elif "manifest" in job.input or "job" in job.input:
         reads.append(_bucket_prefix(source.uri))  # unreadable now: at least the manifest's folder
     if "s3_prefix" in job.input and job.input["s3_prefix"] not in reads:
         reads.append(job.input["s3_prefix"])
+    reads += [r for r in reads_extra if not r.startswith(assets)]
     # CORS goes where the images are: the buckets of the manifest's source-refs (the manifest's own
     # bucket when it cannot be read yet, as the console does).
     cors: list[str] = []
-    if tt.needs_cors or (tt.media == "any" and any("source-ref" in ln for ln in lines or [])):
+    wants_cors = tt.needs_cors or (tt.media == "any" and any("source-ref" in ln for ln in lines or []))
+    if job.cors.manage and wants_cors:
         buckets = _ref_buckets(lines)
         if lines is None and source.uri:
             buckets.add(s3u.split(source.uri)[0])
         if "s3_prefix" in job.input:
             buckets.add(s3u.split(job.input["s3_prefix"])[0])
         cors = sorted(buckets)
+    warnings = list(source.warnings)
+    if job.automated_labeling is not None and lines is not None and len(lines) < MIN_AUTO_LABELING_OBJECTS:
+        raise GtopsError(
+            f"{where}: automated data labeling needs at least {MIN_AUTO_LABELING_OBJECTS:,} objects (AWS "
+            f"recommends 5,000); the input has {len(lines):,}"
+        )
     return Prepared(
         index=index,
         spec=job,
@@ -540,10 +700,48 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
         writes=[job.output if job.output.endswith("/") else job.output + "/"],
         lambdas=[a for a in (pre, acs) if task_of_lambda(a) == "custom"] if not tt.suffix else [],
         local_lambdas=local,
-        warnings=source.warnings,
+        warnings=warnings,
         template_text=template_text,
         where=where,
+        contents=contents,
+        waits_for=source.waits_for,
+        source_status=source.source_status,
+        label_list=label_list,
+        topics=topics,
     )
+
+
+def team_name(team: str) -> str:
+    """A work team given by name or ARN, by name (…:workteam/private-crowd/<name>)."""
+    return team.rsplit("/", 1)[-1] if team.startswith("arn:") else team
+
+
+def _read_named(ctx: Context, uri: str, where: str, what: str) -> bytes | None:
+    """An existing S3 object the spec names (template, label_file): its bytes, None offline or missing."""
+    if ctx.s3 is None:
+        return None
+    try:
+        return s3u.read_bounded(ctx.s3, uri, MAX_TEMPLATE_FILE, f"{where}: {what}")
+    except GtopsError:
+        raise
+    except Exception as err:
+        if s3u.missing(err):
+            raise GtopsError(f"{where}: {what}: {uri} does not exist") from None
+        raise
+
+
+def _local_lambda(ctx: Context, job: JobSpec, role: str, path: str) -> LocalLambda:
+    options = job.lambda_options.get(role)
+    fn = (options.name if options else None) or lambda_function_name(ctx.setup.name, path)
+    arn = f"arn:{ctx.partition}:lambda:{ctx.region}:{ctx.account}:function:{fn}"
+    out = LocalLambda(role, path, fn, arn)
+    if options:
+        out.runtime = options.runtime or out.runtime
+        out.memory = options.memory or out.memory
+        out.timeout = options.timeout or out.timeout
+        out.environment = dict(options.environment) if options.environment is not None else None
+        out.execution_role = options.role
+    return out
 
 
 def _ref_buckets(lines: list[dict] | None) -> set[str]:
@@ -566,6 +764,7 @@ def _dedupe(items: list[str]) -> list[str]:
 def view_of(request: dict, team_names: dict[str, str]) -> dict:
     """A CreateLabelingJob request or a DescribeLabelingJob answer, in the spec's vocabulary."""
     human = request.get("HumanTaskConfig") or {}
+    data_source = (request.get("InputConfig") or {}).get("DataSource") or {}
     ui = human.get("UiConfig") or {}
     pre = human.get("PreHumanTaskLambdaArn")
     acs = (human.get("AnnotationConsolidationConfig") or {}).get("AnnotationConsolidationLambdaArn")
@@ -578,9 +777,7 @@ def view_of(request: dict, team_names: dict[str, str]) -> dict:
         "workforce": "public" if public else "private",
         "label_attribute": request.get("LabelAttributeName"),
         "labels_file": request.get("LabelCategoryConfigS3Uri"),
-        "input": ((request.get("InputConfig") or {}).get("DataSource") or {})
-        .get("S3DataSource", {})
-        .get("ManifestS3Uri"),
+        "input": (data_source.get("S3DataSource") or {}).get("ManifestS3Uri"),
         "output": (request.get("OutputConfig") or {}).get("S3OutputPath"),
         "role": request.get("RoleArn"),
         "ui": f"built-in {builtin.group(1)} template" if builtin else template or ui.get("HumanTaskUiArn"),
@@ -604,6 +801,19 @@ def view_of(request: dict, team_names: dict[str, str]) -> dict:
     kms = (request.get("OutputConfig") or {}).get("KmsKeyId")
     if kms:
         view["kms_key"] = kms
+    topic = (data_source.get("SnsDataSource") or {}).get("SnsTopicArn")
+    if topic:
+        view["sns_topic"] = topic
+    output_topic = (request.get("OutputConfig") or {}).get("SnsTopicArn")
+    if output_topic:
+        view["output_topic"] = output_topic
+    algorithms = request.get("LabelingJobAlgorithmsConfig") or {}
+    if algorithms:
+        view["automated_labeling"] = {
+            "algorithm": str(algorithms.get("LabelingJobAlgorithmSpecificationArn", "")).rsplit("/", 1)[-1],
+            "initial_model": algorithms.get("InitialActiveLearningModelArn"),
+            "volume_kms_key": (algorithms.get("LabelingJobResourceConfig") or {}).get("VolumeKmsKeyId"),
+        }
     stopping = request.get("StoppingConditions") or {}
     if stopping:
         view["stopping"] = {

@@ -26,7 +26,8 @@ def find_job(setup: Setup, name: str) -> tuple[int, JobSpec]:
 
 
 def needs_s3(job: JobSpec) -> bool:
-    return any(k in job.input for k in ("manifest", "s3_prefix"))
+    named = (job.template or "").startswith("s3://") or bool(job.label_file)
+    return named or any(k in job.input for k in ("manifest", "s3_prefix", "job"))
 
 
 def _pre_lambda_input(job: JobSpec, line: dict, job_arn: str) -> dict | None:
@@ -72,13 +73,15 @@ def task_input(prepared: Prepared, line: dict) -> dict:
                 for i in job.labels or ()
             ]
         else:
-            labels = label_names(job)
+            labels = prepared.label_list or label_names(job)
+        if prepared.task.audits:  # verification and adjustment show the labels of the input manifest
+            return {"taskObject": source, "labels": labels, "manifestLine": line}
         return {"taskObject": source, "labels": labels}
     arn = f"arn:aws:sagemaker:local:000000000000:labeling-job/{prepared.name.lower()}"
     ran = _pre_lambda_input(job, line, arn)
     if ran is not None:
         return ran
-    return {**line, "taskObject": source, "labels": label_names(job)}
+    return {**line, "taskObject": source, "labels": prepared.label_list or label_names(job)}
 
 
 class _Reader:
@@ -117,6 +120,8 @@ def build_preview(ctx: Context, name: str, objects: int = 3, offline: bool = Fal
     prepared = prepare(ctx, index, job)
     if prepared.template_text is not None:
         source = prepared.template_text
+    elif job.template:  # a template in S3 that could not be read offline
+        raise GtopsError(f"the worker UI template {job.template} is in S3: preview it with AWS access")
     else:  # AWS hosts this UI; preview gtops's equivalent so the objects and labels can be checked
         source = render_builtin(job) if prepared.task.element else builtin_template(prepared.task.name)
     problems = templates.template_errors(source, job.template or f"built-in {prepared.task.name} template")

@@ -45,9 +45,20 @@ def _prefixes(locations: list[str]) -> list[str]:
 
 
 def labeling_policy(
-    partition: str, region: str, account: str, reads: list[str], writes: list[str], lambdas: list[str]
+    partition: str,
+    region: str,
+    account: str,
+    reads: list[str],
+    writes: list[str],
+    lambdas: list[str],
+    topics: list[str] | None = None,
+    pass_self: str | None = None,
 ) -> dict[str, Any]:
-    """The labeling-job execution role's inline policy: exactly these locations and functions."""
+    """The labeling-job execution role's inline policy: exactly these locations, functions and topics.
+
+    Streaming jobs (DG: execution role permissions) need the SQS queue Ground Truth makes for the job
+    (GroundTruth-<job name>) and to subscribe to, publish to and unsubscribe from their topics; automated
+    data labeling needs to pass the role itself to SageMaker's training and inference jobs."""
     everything = sorted(set(reads) | set(writes))
     statements: list[dict[str, Any]] = [
         {
@@ -95,6 +106,42 @@ def labeling_policy(
                 "Effect": "Allow",
                 "Action": ["lambda:InvokeFunction"],
                 "Resource": sorted(set(lambdas)),
+            }
+        )
+    if topics:
+        statements.append(
+            {
+                "Sid": "StreamingTopics",
+                "Effect": "Allow",
+                "Action": ["sns:Subscribe", "sns:Publish", "sns:Unsubscribe"],
+                "Resource": sorted(set(topics)),
+            }
+        )
+        statements.append(
+            {
+                "Sid": "StreamingQueue",
+                "Effect": "Allow",
+                "Action": [
+                    "sqs:CreateQueue",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                    "sqs:ReceiveMessage",
+                    "sqs:SendMessage",
+                    "sqs:SendMessageBatch",
+                    "sqs:SetQueueAttributes",
+                ],
+                "Resource": f"arn:{partition}:sqs:{region}:{account}:GroundTruth*",
+            }
+        )
+    if pass_self:
+        statements.append(
+            {
+                "Sid": "AutomatedLabeling",
+                "Effect": "Allow",
+                "Action": ["iam:PassRole"],
+                "Resource": pass_self,
+                "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

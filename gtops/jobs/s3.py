@@ -39,6 +39,17 @@ def read(s3, uri: str) -> bytes:
     return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
+def read_bounded(s3, uri: str, limit: int, what: str) -> bytes:
+    """An object's bytes, refusing one larger than `limit` (S3 objects a spec names are untrusted input)."""
+    bucket, key = split(uri)
+    answer = s3.get_object(Bucket=bucket, Key=key)
+    size = int(answer.get("ContentLength") or 0)
+    body = answer["Body"].read(limit + 1)
+    if size > limit or len(body) > limit:
+        raise GtopsError(f"{what}: {uri} is larger than {limit:,} bytes")
+    return body
+
+
 def exists(s3, uri: str) -> bool:
     bucket, key = split(uri)
     try:
@@ -88,6 +99,18 @@ def manifest_lines(body: bytes) -> list[dict]:
     return out
 
 
+def data_object_lines(body: bytes, where: str) -> list[dict]:
+    """Manifest lines that each hold a data object (source-ref or source); errors start with `where`."""
+    try:
+        lines = manifest_lines(body)
+    except GtopsError as err:
+        raise GtopsError(f"{where}: {err}") from None
+    for n, line in enumerate(lines, 1):
+        if "source-ref" not in line and "source" not in line:
+            raise GtopsError(f"{where}: line {n} has neither source-ref nor source")
+    return lines
+
+
 def cors_rules(s3, bucket: str) -> list[dict]:
     try:
         return list(s3.get_bucket_cors(Bucket=bucket).get("CORSRules") or [])
@@ -114,11 +137,52 @@ def has_gt_rule(rules: list[dict]) -> bool:
     return False
 
 
-def ensure_cors(s3, bucket: str) -> bool:
-    """Add the Ground Truth rule to the bucket's CORS rules, keeping every existing rule; True if changed."""
+def rule_of(spec: Any = None) -> dict[str, Any]:
+    """The S3 CORSRule for a job's `cors` setting (a CorsSpec; None: gtops's default rule)."""
+    if spec is None:
+        return {"ID": "gtops-ground-truth", **{k: v for k, v in CORS_RULE.items() if v}}
+    rule: dict[str, Any] = {
+        "ID": spec.id,
+        "AllowedMethods": list(spec.allowed_methods),
+        "AllowedOrigins": list(spec.allowed_origins),
+    }
+    if spec.allowed_headers:
+        rule["AllowedHeaders"] = list(spec.allowed_headers)
+    if spec.expose_headers:
+        rule["ExposeHeaders"] = list(spec.expose_headers)
+    if spec.max_age is not None:
+        rule["MaxAgeSeconds"] = spec.max_age
+    return rule
+
+
+def _content(rule: dict) -> dict:
+    keys = ("AllowedMethods", "AllowedOrigins", "AllowedHeaders", "ExposeHeaders")
+    return {**{k: sorted(rule.get(k) or []) for k in keys}, "MaxAgeSeconds": rule.get("MaxAgeSeconds")}
+
+
+def cors_state(rules: list[dict], wanted: dict) -> str:
+    """'present', 'add' or 'replace' (a rule with the wanted ID but other settings)."""
+    same_id = [r for r in rules if r.get("ID") == wanted["ID"]]
+    if same_id:
+        return "present" if _content(same_id[0]) == _content(wanted) else "replace"
+    if any(_content(r) == _content(wanted) for r in rules):
+        return "present"
+    if (
+        wanted["ID"] == "gtops-ground-truth"
+        and _content(wanted) == _content(rule_of())
+        and has_gt_rule(rules)
+    ):
+        return "present"  # gtops's default: any rule that lets workers GET the images will do
+    return "add"
+
+
+def ensure_cors(s3, bucket: str, spec: Any = None) -> bool:
+    """Put the job's CORS rule on the bucket, keeping every other rule; True if changed."""
     rules = cors_rules(s3, bucket)
-    if has_gt_rule(rules):
+    wanted = rule_of(spec)
+    state = cors_state(rules, wanted)
+    if state == "present":
         return False
-    rule = {"ID": "gtops-ground-truth", **{k: v for k, v in CORS_RULE.items() if v}}
-    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules + [rule]})
+    kept = [r for r in rules if r.get("ID") != wanted["ID"]]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": kept + [wanted]})
     return True

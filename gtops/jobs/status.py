@@ -29,6 +29,7 @@ class JobStatus:
     age_seconds: int | None = None
     failure_reason: str | None = None
     output_manifest: str | None = None
+    streaming: bool = False  # an SNS input topic: no end, InProgress until stopped
 
     @property
     def total(self) -> int:
@@ -40,7 +41,9 @@ class JobStatus:
 
     @property
     def finished(self) -> bool:
-        return self.status in jl.FINISHED or self.status == "NotCreated"
+        """Nothing more to wait for (`status --watch`): a running streaming job never ends by itself."""
+        running_stream = self.streaming and self.status == "InProgress"
+        return self.status in jl.FINISHED or self.status == "NotCreated" or running_stream
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "total": self.total, "progress": round(self.progress, 4)}
@@ -87,6 +90,7 @@ def job_status(
         age_seconds=int((now - created).total_seconds()) if created else None,
         failure_reason=described.get("FailureReason"),
         output_manifest=(described.get("LabelingJobOutput") or {}).get("OutputDatasetS3Uri"),
+        streaming=bool(((described.get("InputConfig") or {}).get("DataSource") or {}).get("SnsDataSource")),
     )
 
 
@@ -107,6 +111,12 @@ def age(seconds: int | None) -> str:
     return f"{seconds // 86400}d{(seconds % 86400) // 3600:02d}h"
 
 
+def _progress(r: JobStatus) -> str:
+    if r.streaming and r.status == "InProgress":
+        return "running (streaming)"
+    return bar(r.progress)
+
+
 def render_text(rows: list[JobStatus]) -> str:
     if not rows:
         return "The spec has no labeling jobs."
@@ -118,7 +128,7 @@ def render_text(rows: list[JobStatus]) -> str:
     for r in rows:
         lines.append(
             f"{r.name.ljust(width)}  {r.status:<12} {r.labeled:>7} {r.unlabeled:>9} {r.failed:>6}  "
-            f"{bar(r.progress):<29} {age(r.age_seconds)}"
+            f"{_progress(r):<29} {age(r.age_seconds)}"
         )
         if r.failure_reason:
             lines.append(f"{''.ljust(width)}  failure: {r.failure_reason}")

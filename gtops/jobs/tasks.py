@@ -20,6 +20,8 @@ class TaskType:
     human_task_ui: str | None = None  # AWS-hosted worker UI (no template allowed)
     output_type: str = ""  # `type` in the output manifest's metadata
     multi: bool = False  # several labels per object
+    audits: str | None = None  # verification/adjustment: the task type whose labels it checks
+    algorithm: str | None = None  # automated data labeling: AWS's built-in algorithm, where AWS offers one
 
     @property
     def needs_cors(self) -> bool:
@@ -31,7 +33,13 @@ TASKS: dict[str, TaskType] = {
     t.name: t
     for t in (
         TaskType(
-            "bounding_box", "BoundingBox", "image", "crowd-bounding-box", None, "groundtruth/object-detection"
+            "bounding_box",
+            "BoundingBox",
+            "image",
+            "crowd-bounding-box",
+            None,
+            "groundtruth/object-detection",
+            algorithm="object-detection",
         ),
         TaskType(
             "image_classification",
@@ -40,6 +48,7 @@ TASKS: dict[str, TaskType] = {
             "crowd-image-classifier",
             None,
             "groundtruth/image-classification",
+            algorithm="image-classification",
         ),
         TaskType(
             "image_classification_multi",
@@ -57,6 +66,7 @@ TASKS: dict[str, TaskType] = {
             "crowd-semantic-segmentation",
             None,
             "groundtruth/semantic-segmentation",
+            algorithm="semantic-segmentation",
         ),
         TaskType(
             "text_classification",
@@ -65,6 +75,7 @@ TASKS: dict[str, TaskType] = {
             "crowd-classifier",
             None,
             "groundtruth/text-classification",
+            algorithm="text-classification",
         ),
         TaskType(
             "text_classification_multi",
@@ -83,6 +94,44 @@ TASKS: dict[str, TaskType] = {
             "NamedEntityRecognition",
             "groundtruth/text-span",
         ),
+        # Label verification and adjustment (DG: Verify and Adjust Labels): the input manifest carries the
+        # labels of a previous job, which the worker UI shows (task.input.manifestLine).
+        TaskType(
+            "verification_bounding_box",
+            "VerificationBoundingBox",
+            "image",
+            "crowd-image-classifier",
+            None,
+            "groundtruth/label-verification",
+            audits="bounding_box",
+        ),
+        TaskType(
+            "adjustment_bounding_box",
+            "AdjustmentBoundingBox",
+            "image",
+            "crowd-bounding-box",
+            None,
+            "groundtruth/object-detection",
+            audits="bounding_box",
+        ),
+        TaskType(
+            "verification_semantic_segmentation",
+            "VerificationSemanticSegmentation",
+            "image",
+            "crowd-image-classifier",
+            None,
+            "groundtruth/label-verification",
+            audits="semantic_segmentation",
+        ),
+        TaskType(
+            "adjustment_semantic_segmentation",
+            "AdjustmentSemanticSegmentation",
+            "image",
+            "crowd-semantic-segmentation",
+            None,
+            "groundtruth/semantic-segmentation",
+            audits="semantic_segmentation",
+        ),
         TaskType("custom", None, "any", None, None, "groundTruth/custom"),
     )
 }
@@ -94,6 +143,20 @@ TEXT_EXTENSIONS = (".txt",)
 
 def task(name: str) -> TaskType:
     return TASKS[name]
+
+
+# Automated data labeling's built-in algorithms (API reference, LabelingJobAlgorithmsConfig): the same AWS
+# account in every region. AWS offers them for single-label image and text classification, bounding boxes
+# and semantic segmentation, and never for streaming jobs (DG: Automate Data Labeling).
+ALGORITHM_ACCOUNT = "027400017018"
+MIN_AUTO_LABELING_OBJECTS = 1250  # "The minimum number of objects allowed for automated data labeling"
+
+
+def algorithm_arn(partition: str, region: str, algorithm: str) -> str:
+    return (
+        f"arn:{partition}:sagemaker:{region}:{ALGORITHM_ACCOUNT}:labeling-job-algorithm-specification/"
+        f"{algorithm}"
+    )
 
 
 def public_workteam_arn(partition: str, region: str) -> str:

@@ -2,6 +2,10 @@
 
 The spec names a topic gtops creates (`topic`) or an existing one (`topic_arn`, of which gtops manages only
 the policy statement). gtops's statement allows only this account's work teams to publish.
+
+`policy_statements` adds statements of the user's own (e.g. letting a monitoring account subscribe) to the
+topic's access policy; gtops keeps each one, by its Sid, as the spec writes it, and leaves every other
+statement of the policy alone (a statement removed from the spec stays on the topic until removed by hand).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
 NAME = "sns_topic"
 SPEC_KEY = "notifications"
 POLICY_SID = "GtopsSageMakerPublish"
+ACTION = r"^(?i:sns):[A-Za-z*]{1,64}$"
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class TopicSpec:
     name: str
     existing_arn: str | None = None  # notifications.topic_arn: a topic gtops does not own
     tags: Mapping[str, str] = field(default_factory=dict)
+    statements: tuple[Mapping[str, Any], ...] = ()  # policy_statements: the user's own, by Sid
 
     def arn(self, aws: AwsHandle) -> str:
         return self.existing_arn or f"arn:{aws.partition()}:sns:{aws.region}:{aws.account}:{self.name}"
@@ -39,11 +45,27 @@ class TopicSpec:
 def parse(raw: Mapping[str, Any] | None) -> TopicSpec | None:
     if not raw:
         return None
+    statements = tuple(dict(s) for s in raw.get("policy_statements") or ())
     if raw.get("topic"):
-        return TopicSpec(raw["topic"], None, dict(raw.get("tags") or {}))
+        return TopicSpec(raw["topic"], None, dict(raw.get("tags") or {}), statements)
     if raw.get("topic_arn"):
-        return TopicSpec(raw["topic_arn"].rsplit(":", 1)[-1], raw["topic_arn"])
+        return TopicSpec(raw["topic_arn"].rsplit(":", 1)[-1], raw["topic_arn"], statements=statements)
     return None
+
+
+def _statement(stmt: Mapping[str, Any], arn: str) -> dict[str, Any]:
+    """A spec statement as gtops writes it into the policy (Resource defaults to the topic)."""
+    out = dict(stmt)
+    out.setdefault("Resource", arn)
+    return out
+
+
+def _statements_by_sid(policy_text: str | None, sids: set[str]) -> dict[str, Any]:
+    try:
+        policy = json.loads(policy_text) if policy_text else {}
+    except ValueError:
+        return {}
+    return {s["Sid"]: s for s in policy.get("Statement", []) if isinstance(s, dict) and s.get("Sid") in sids}
 
 
 def schema() -> dict[str, Any]:
@@ -59,6 +81,41 @@ def schema() -> dict[str, Any]:
             ),
             "topic_arn": f.text("ARN of an existing SNS topic.", f.SNS_ARN, "must be an SNS topic ARN"),
             "tags": f.tags("Tags on the topic (only when gtops creates it)."),
+            "policy_statements": f.array(
+                "Statements of your own for the topic's access policy (SNS access policy language), kept "
+                "by Sid as written here; gtops's own publish statement and any other statements stay. "
+                "Resource defaults to the topic.",
+                f.obj(
+                    "An SNS access policy statement.",
+                    {
+                        "Sid": f.text(
+                            "Statement id, unique in the policy.",
+                            r"^[A-Za-z0-9]{1,100}$",
+                            "letters and digits only",
+                        ),
+                        "Effect": {"description": "Allow or Deny.", "enum": ["Allow", "Deny"]},
+                        "Principal": {
+                            "description": "Who: '*', or {AWS: [...]} / {Service: [...]}.",
+                            "anyOf": [{"const": "*"}, {"type": "object", "minProperties": 1}],
+                        },
+                        "Action": {
+                            "description": "SNS actions, e.g. SNS:Subscribe or [SNS:Subscribe, SNS:Receive].",
+                            "anyOf": [
+                                f.text("An SNS action.", ACTION, "an SNS action such as SNS:Subscribe"),
+                                f.array(
+                                    "SNS actions.",
+                                    f.text("An SNS action.", ACTION, "an SNS action such as SNS:Subscribe"),
+                                    minItems=1,
+                                ),
+                            ],
+                        },
+                        "Resource": f.text("The topic ARN (default: this topic).", f.SNS_ARN, "an SNS ARN"),
+                        "Condition": {"type": "object", "description": "Policy conditions."},
+                    },
+                    ("Sid", "Effect", "Principal", "Action"),
+                ),
+                maxItems=50,
+            ),
         },
     )
 
@@ -74,6 +131,9 @@ def desired(setup: Setup) -> list[Resource]:
     attrs: dict[str, Any] = {"name": topic.name, "sagemaker_can_publish": True}
     if topic.existing_arn is None:
         attrs["tags"] = setup.ownership_tags(topic.tags)
+    if topic.statements:
+        arn = topic.existing_arn or "<topic>"
+        attrs["policy_statements"] = {s["Sid"]: _statement(s, arn) for s in topic.statements}
     return [Resource(Address(NAME, topic.name), attrs, meta={"existing_arn": topic.existing_arn})]
 
 
@@ -122,10 +182,25 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
                 "name": topic.name,
                 "sagemaker_can_publish": sagemaker_can_publish(attrs.get("Policy")),
                 "tags": tags,
+                **(
+                    {"policy_statements": _read_statements(attrs.get("Policy"), topic, arn)}
+                    if topic.statements
+                    else {}
+                ),
             },
             meta={"arn": arn, "policy": attrs.get("Policy")},
         )
     )
+
+
+def _read_statements(policy_text: str | None, topic: TopicSpec, arn: str) -> dict[str, Any]:
+    """The spec's statements as they are on the topic (the topic's ARN written as in `desired`)."""
+    found = _statements_by_sid(policy_text, {s["Sid"] for s in topic.statements})
+    shown = "<topic>" if topic.existing_arn is None else arn
+    return {
+        sid: {**s, "Resource": shown if s.get("Resource") == arn else s.get("Resource")}
+        for sid, s in found.items()
+    }
 
 
 def export(run: Export) -> dict[str, Any] | None:
@@ -158,7 +233,9 @@ def apply(ctx: ApplyContext, change: Change) -> None:
     ctx.ids.topic_arn = arn
     current = sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("Policy")
     policy: dict[str, Any] = json.loads(current) if current else {"Version": "2008-10-17", "Statement": []}
-    statements = [s for s in policy.get("Statement", []) if s.get("Sid") != POLICY_SID]
+    own = {s["Sid"]: _statement(s, arn) for s in topic.statements}
+    statements = [s for s in policy.get("Statement", []) if s.get("Sid") not in (POLICY_SID, *own)]
+    statements += own.values()
     partition, account, region = ctx.aws.partition(), ctx.aws.account, ctx.aws.region
     statements.append(
         {

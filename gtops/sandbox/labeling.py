@@ -66,6 +66,7 @@ PALETTE += ["#17becf"]
 MASK_SIZE = (16, 12)
 IMAGE_SIZES = [(640, 480), (1024, 768), (1280, 720), (800, 600)]
 NO_SOURCE = "ClientError: The data object has neither a source-ref nor a source attribute."
+MODEL_SHARE = 0.6  # automated data labeling: share of the objects after the first third the model labels
 AGREE = 0.85  # chance that a simulated worker gives the true answer for one item
 
 
@@ -93,12 +94,18 @@ def on_create(job: dict[str, Any], account_id: str, region: str) -> None:
         _fail(job, f"ClientError: Cannot write to the output location {_output_prefix(job)}: {exc}")
         return
     sim["objects"] = objects
-    sim["streaming"] = manifest_uri is None
+    sim["topic"] = (source.get("SnsDataSource") or {}).get("SnsTopicArn")
+    sim["streaming"] = manifest_uri is None or bool(sim["topic"])
+    sim["consumed"] = 0  # messages of the input topic taken so far
     total = len(objects)
     sim["limit"] = _limit(job, total)
     human = job.get("HumanTaskConfig") or {}
     sim["batch"] = max(1, min(int(human.get("MaxConcurrentTaskCount") or 1000), math.ceil(sim["limit"] / 3)))
     sim["workers"] = _workers(job, account_id, region)
+    if sim["task"] == "PassThrough":
+        from gtops.sandbox import lambdas
+
+        sim["custom"] = lambdas.custom_setup(job, account_id)  # None: the job's Lambdas are not here
     job["LabelCounters"] = _counters(0, 0, total)
 
 
@@ -192,7 +199,7 @@ def _step(job: dict[str, Any], account_id: str, region: str) -> bool:
         _finish(job, account_id, "Stopped")
     elif status == "InProgress":
         if sim["streaming"]:
-            return False  # a streaming job waits for objects until it is stopped
+            return _stream_step(job, account_id, region)  # labels what arrived; runs until stopped
         if sim["processed"] < sim["limit"]:
             _label_batch(job, account_id, region)
         elif sim["limit"] < len(sim["objects"]):
@@ -209,6 +216,12 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
     start = sim["processed"]
     end = min(sim["limit"], start + sim["batch"])
     now = _tick(sim)
+    if sim.get("custom"):
+        from gtops.sandbox import lambdas
+
+        lambdas.label_batch(job, account_id, range(start, end), now)
+        _end_batch(job, end)
+        return
     prefix = _output_prefix(job)
     attribute = job["LabelAttributeName"]
     requests, responses = [], []
@@ -234,6 +247,10 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
             key = f"annotations/consolidated-annotation/output/{index}_{_stamp(now)}.png"
             _put(account_id, prefix + key, outcome.png)
             label = prefix + key
+        if machine_labeled(job, index):
+            sim["results"][index] = _machine_line(job, data_object, label, outcome, meta_common)
+            sim["machine"] = sim.get("machine", 0) + 1
+            continue
         if sim["task"] == "PassThrough":
             meta = {
                 "job_name": meta_common["job-name"],
@@ -262,10 +279,105 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
         base = f"{prefix}annotations/consolidated-annotation"
         _put_json(account_id, f"{base}/consolidation-request/{ITERATION}/{_stamp(now)}.json", requests)
         _put_json(account_id, f"{base}/consolidation-response/{ITERATION}/{_stamp(now)}.json", responses)
+    _end_batch(job, end)
+
+
+def _end_batch(job: dict[str, Any], end: int) -> None:
+    sim = job[SIM]
     sim["processed"] = end
-    failed = sum(1 for i in range(end) if not _has_source(sim["objects"][i]))
-    job["LabelCounters"] = _counters(end - failed, failed, len(sim["objects"]) - end)
+    meta = f"{job['LabelAttributeName']}-metadata"
+    failed = sum(1 for i in range(end) if "failure-reason" in (sim["results"].get(i) or {}).get(meta, {}))
+    job["LabelCounters"] = _counters(end - failed, failed, len(sim["objects"]) - end, sim.get("machine", 0))
     job["LastModifiedTime"] = _utcnow()
+
+
+def _stream_step(job: dict[str, Any], account_id: str, region: str) -> bool:
+    """A streaming job (DG: Ground Truth Streaming Labeling Jobs): take the messages published to its input
+    topic since the last step (each one manifest line), label one batch of what waits, and write the output
+    manifest so far; each labeled object also goes to the output topic, if the job has one. False when
+    nothing waits (the job stays InProgress until it is stopped)."""
+    sim = job[SIM]
+    for message in _new_messages(sim, account_id, region):
+        try:
+            line = json.loads(message)
+        except json.JSONDecodeError:
+            line = None
+        # A message that is not a JSON object is taken as text to label (DG: "source" of a text object).
+        sim["objects"].append(line if isinstance(line, dict) else {"source": message})
+    sim["limit"] = len(sim["objects"])
+    if sim["processed"] >= sim["limit"]:
+        return False
+    human = job.get("HumanTaskConfig") or {}
+    sim["batch"] = max(1, int(human.get("MaxConcurrentTaskCount") or 1000))
+    start = sim["processed"]
+    _label_batch(job, account_id, region)
+    key = _output_prefix(job) + "manifests/output/output.manifest"
+    lines = [json.dumps(sim["results"][i]) for i in sorted(sim["results"])]
+    _put(account_id, key, ("\n".join(lines) + "\n").encode())
+    job["LabelingJobOutput"] = {"OutputDatasetS3Uri": key}
+    out_topic = (job.get("OutputConfig") or {}).get("SnsTopicArn")
+    if out_topic:
+        topic = _sns_topic(out_topic, account_id, region)
+        for index in range(start, sim["processed"]):
+            if topic is not None and index in sim["results"]:
+                topic.publish(json.dumps(sim["results"][index]))
+    return True
+
+
+def _sns_topic(arn: str, account_id: str, region: str) -> Any:
+    from moto.sns.models import sns_backends
+
+    parts = arn.split(":")
+    try:
+        return sns_backends[account_id][parts[3] if len(parts) > 3 else region].topics[arn]
+    except (KeyError, IndexError):
+        return None
+
+
+def _new_messages(sim: dict[str, Any], account_id: str, region: str) -> list[str]:
+    topic = _sns_topic(sim["topic"], account_id, region) if sim.get("topic") else None
+    if topic is None:
+        return []
+    sent = topic.sent_notifications[sim["consumed"] :]
+    sim["consumed"] += len(sent)
+    return [str(entry[1]) for entry in sent]
+
+
+def machine_labeled(job: dict[str, Any], index: int) -> bool:
+    """Automated data labeling (LabelingJobAlgorithmsConfig): does the model label object `index`?
+
+    As on AWS (DG: Automate Data Labeling), people label the first objects (the sandbox: the first third),
+    a model is trained on them, and it then labels the objects it is confident about (here a fixed draw per
+    object, about 60 %); the rest still go to people. The model never labels a custom task.
+    """
+    sim = job[SIM]
+    if not job.get("LabelingJobAlgorithmsConfig") or sim["task"] == "PassThrough":
+        return False
+    if index < max(1, sim["limit"] // 3):
+        return False
+    return random.Random(f"{job['LabelingJobName']}:{index}:model").random() < MODEL_SHARE
+
+
+def _machine_line(
+    job: dict[str, Any], data_object: dict[str, Any], label: Any, outcome: _Outcome, common: dict[str, Any]
+) -> dict[str, Any]:
+    """An object the model labeled: the answer people would give, with the model's confidence, marked
+    `human-annotated: no`; no worker responses and no consolidation request are written for it."""
+    confidence = round(random.Random(f"{job['LabelingJobName']}:model-confidence").uniform(0.9, 0.99), 2)
+    meta: dict[str, Any] = {**copy.deepcopy(outcome.meta), **common, "human-annotated": "no"}
+    if "confidence" in meta:
+        meta["confidence"] = confidence
+    for key in ("confidence-map",):
+        if key in meta:
+            meta[key] = {k: confidence for k in meta[key]}
+    for box in meta.get("objects") or []:
+        if isinstance(box, dict) and "confidence" in box:
+            box["confidence"] = confidence
+    attribute = job["LabelAttributeName"]
+    line = dict(data_object)
+    line[attribute] = label
+    line[f"{attribute}-metadata"] = meta
+    return line
 
 
 def _finish(job: dict[str, Any], account_id: str, status: str) -> None:
@@ -299,11 +411,11 @@ def _fail(job: dict[str, Any], reason: str) -> None:
     _set_status(job, "Failed")
 
 
-def _counters(labeled: int, failed: int, unlabeled: int) -> dict[str, int]:
+def _counters(labeled: int, failed: int, unlabeled: int, machine: int = 0) -> dict[str, int]:
     return {
         "TotalLabeled": labeled,
-        "HumanLabeled": labeled,
-        "MachineLabeled": 0,
+        "HumanLabeled": labeled - machine,
+        "MachineLabeled": machine,
         "FailedNonRetryableError": failed,
         "Unlabeled": unlabeled,
     }

@@ -29,6 +29,28 @@ from gtops.spec.validate import suggest
 MAX_GROUPS_PER_USER = 100  # Cognito's per-user group limit (not adjustable)
 
 CLASSIFICATION = {"image_classification", "text_classification"}
+INPUT_KEYS = ("manifest", "manifest_file", "s3_prefix", "folder", "job")
+REF_TASKS = ("semantic_segmentation", "adjustment_semantic_segmentation")
+AUTO_LABELING = ("image_classification", "text_classification", "bounding_box", "semantic_segmentation")
+# Environment variables Lambda reserves (Lambda DG, "Defined runtime environment variables").
+RESERVED_ENV = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+_TEAM_ARN = re.compile(
+    r"^arn:aws[a-z\-]*:sagemaker:([a-z0-9\-]+):\d{12}:workteam/private-crowd/[a-zA-Z0-9-]+$"
+)
 MAX_LABELS = {
     "bounding_box": 50,
     "image_classification_multi": 50,
@@ -74,6 +96,7 @@ class Checker:
         self.loc = locations
         self.region = region
         self.problems: list[Problem] = []
+        self.spec_jobs: dict[str, tuple[int, dict]] = {}
 
     def add(self, path: tuple[Any, ...], message: str) -> None:
         self.problems.append(self.loc.problem(path, message))
@@ -167,6 +190,17 @@ class Checker:
                 ("notifications", "tags"),
                 "tags apply only to a topic gtops creates (topic), not to topic_arn",
             )
+        seen: set[str] = set()
+        for i, stmt in enumerate(notes.get("policy_statements") or []):
+            sid = stmt.get("Sid") if isinstance(stmt, dict) else None
+            if not isinstance(sid, str):
+                continue
+            where = ("notifications", "policy_statements", i, "Sid")
+            if sid == "GtopsSageMakerPublish":
+                self.add(where, "GtopsSageMakerPublish is gtops's own statement (letting SageMaker publish)")
+            elif sid in seen:
+                self.add(where, f"duplicate Sid '{sid}': statement ids are unique in a policy")
+            seen.add(sid)
 
     def pool(self) -> None:
         pool = _mapping(self.data.get("pool"))
@@ -332,8 +366,30 @@ class Checker:
     # -- jobs ------------------------------------------------------------------------------------------
     def jobs(self, team_names: list[str]) -> None:
         self._unique("jobs", "name", fold=True)
+        self.spec_jobs = {
+            job["name"].lower(): (i, job)
+            for i, job in dicts(self.data.get("jobs"))
+            if isinstance(job.get("name"), str)
+        }
         for i, job in dicts(self.data.get("jobs")):
             self.job(i, job, team_names)
+        self._chains()
+        self._function_names()
+
+    def _team_arn(self, path: tuple[Any, ...], arn: str) -> None:
+        match = _TEAM_ARN.match(arn)
+        if not match:
+            self.add(
+                path,
+                f"'{arn}' is not a private work team ARN "
+                "(arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>)",
+            )
+        elif self.region and match.group(1) != self.region:
+            self.add(
+                path,
+                f"the team is in {match.group(1)}, the job in {self.region}: "
+                "a job's team must be in its region",
+            )
 
     def job(self, i: int, job: dict, team_names: list[str]) -> None:
         p = ("jobs", i)
@@ -360,10 +416,9 @@ class Checker:
             team = job.get("team")
             if "team" not in job:
                 self.add(p, "private jobs need a team (or set workforce: public)")
-            elif self.complete and isinstance(team, str) and team not in team_names:
-                self.add(
-                    p + ("team",), f"unknown team '{team}'{suggest(team, team_names)}; define it in `teams`"
-                )
+            elif isinstance(team, str) and team.startswith("arn:"):
+                self._team_arn(p + ("team",), team)
+            # A team not in `teams` is an existing one, looked up by name when gtops plans.
             if "price_per_task" in job:
                 self.add(p + ("price_per_task",), "price_per_task is only for workforce: public")
         price = job.get("price_per_task")
@@ -375,6 +430,10 @@ class Checker:
         self._labels(p, job, task)
         self._durations(p, job, public)
         self._files(p, job, task)
+        self._input(p, job, task)
+        self._audit(p, job, task)
+        self._automated(p, job, task)
+        self._lambda_settings(p, job)
 
     def _task_rules(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
         if task == "custom":
@@ -409,16 +468,27 @@ class Checker:
                     p + ("label_attribute",),
                     "must not end in -metadata (Ground Truth writes <label_attribute>-metadata itself)",
                 )
-            elif label_attr.endswith("-ref") and task not in ("semantic_segmentation", "custom"):
+            elif label_attr.endswith("-ref") and task not in REF_TASKS + ("custom",):
                 self.add(
                     p + ("label_attribute",),
-                    f"must not end in -ref for {task} (only semantic_segmentation uses -ref)",
+                    f"must not end in -ref for {task} (only semantic_segmentation and "
+                    "adjustment_semantic_segmentation use -ref)",
                 )
+            elif label_attr in ("source", "source-ref"):
+                self.add(p + ("label_attribute",), f"'{label_attr}' is reserved for the data object")
 
     def _labels(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
         labels = job.get("labels")
+        if "label_file" in job:
+            for key in ("labels", "instructions"):
+                if key in job:
+                    self.add(
+                        p + (key,),
+                        f"give either label_file (an existing file, used as it is) or {key}, not both",
+                    )
+            return
         if labels is None:
-            if task != "custom" and isinstance(task, str):
+            if task != "custom" and isinstance(task, str) and not self._inherits_labels(job, task):
                 self.add(p, f"{task} jobs need labels")
             return
         if not isinstance(labels, list):
@@ -435,7 +505,7 @@ class Checker:
                 self.add(
                     p + ("labels", j, "short_name"), "short_name is only used by named_entity_recognition"
                 )
-        if task in CLASSIFICATION and len(labels) < 2:
+        if (task in CLASSIFICATION or str(task).startswith("verification_")) and len(labels) < 2:
             self.add(p + ("labels",), f"{task} needs at least 2 labels")
         limit = MAX_LABELS.get(task) if isinstance(task, str) else None
         if limit and len(labels) > limit:
@@ -457,14 +527,24 @@ class Checker:
 
     def _files(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
         template = job.get("template")
-        if isinstance(template, str) and self._must_exist(p + ("template",), template, folder=False):
+        if isinstance(template, str) and template.startswith("s3://"):
+            self._s3_object(p + ("template",), template)
+        elif isinstance(template, str) and self._must_exist(p + ("template",), template, folder=False):
             self._template(p + ("template",), resolve_file(self.loc, p + ("template",), template))
+        if isinstance(job.get("label_file"), str):
+            self._s3_object(p + ("label_file",), job["label_file"])
         inputs = _mapping(job.get("input"))
         if isinstance(inputs.get("manifest_file"), str):
             self._must_exist(p + ("input", "manifest_file"), inputs["manifest_file"], folder=False)
         if isinstance(inputs.get("folder"), str):
             self._must_exist(p + ("input", "folder"), inputs["folder"], folder=True)
         for key, fn in _mapping(job.get("lambdas")).items():
+            if isinstance(fn, dict) and isinstance(fn.get("file"), str):
+                if not fn["file"].endswith(".py"):
+                    self.add(p + ("lambdas", key, "file"), "must be a local .py file")
+                else:
+                    self._must_exist(p + ("lambdas", key, "file"), fn["file"], folder=False)
+                continue
             if not isinstance(fn, str):
                 continue
             if fn.startswith("arn:"):
@@ -478,6 +558,142 @@ class Checker:
                 self.add(p + ("lambdas", key), "must be a Lambda ARN or a local .py file")
             else:
                 self._must_exist(p + ("lambdas", key), fn, folder=False)
+
+    def _s3_object(self, path: tuple[Any, ...], uri: str) -> None:
+        if not uri.startswith("s3://") or uri.endswith("/") or "/" not in uri[5:]:
+            self.add(path, f"'{uri}' names no object: give s3://bucket/path/file")
+
+    def _inherits_labels(self, job: dict, task: str) -> bool:
+        """An adjustment job chained to a spec job takes that job's labels (AWS: the same labels)."""
+        source = _mapping(job.get("input")).get("job")
+        found = self.spec_jobs.get(source.lower()) if isinstance(source, str) else None
+        return task.startswith("adjustment_") and found is not None and "labels" in found[1]
+
+    def _input(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
+        inputs = _mapping(job.get("input"))
+        sources = [k for k in INPUT_KEYS if k in inputs]
+        path = p + ("input",)
+        if "sns_topic" in inputs:
+            if "job" in inputs:
+                self.add(path + ("job",), "a streaming job (sns_topic) cannot also be chained to a job")
+            elif len(sources) > 1:
+                self.add(
+                    path, "give at most one of manifest, manifest_file, s3_prefix, folder with sns_topic"
+                )
+            if "stopping" in job:
+                self.add(
+                    p + ("stopping",), "streaming jobs run until stopped: AWS ignores stopping conditions"
+                )
+        else:
+            if len(sources) != 1:
+                self.add(path, "give exactly one of manifest, manifest_file, s3_prefix, folder, job")
+            if "output_topic" in job:
+                self.add(p + ("output_topic",), "output_topic is for streaming jobs (input.sns_topic)")
+        source = inputs.get("job")
+        if isinstance(source, str) and source.lower() == str(job.get("name", "")).lower():
+            self.add(path + ("job",), "a job cannot be chained to itself")
+
+    def _audit(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
+        """Verification and adjustment jobs show the labels of a previous job: which ones must be known."""
+        if not (isinstance(task, str) and task.startswith(("verification_", "adjustment_"))):
+            if "audit_label_attribute" in job:
+                self.add(
+                    p + ("audit_label_attribute",),
+                    "audit_label_attribute is for verification_* and adjustment_* jobs",
+                )
+            return
+        inputs = _mapping(job.get("input"))
+        if "audit_label_attribute" not in job and "job" not in inputs:
+            self.add(
+                p,
+                f"{task} jobs check the labels of a previous job: chain it (input: {{job: <name>}}) or name "
+                "their label attribute in the input manifest (audit_label_attribute)",
+            )
+        audited = job.get("audit_label_attribute")
+        source = self.spec_jobs.get(str(inputs.get("job", "")).lower())
+        if audited is None and source is not None:
+            audited = _label_attribute(source[1])
+        mine = job.get("label_attribute", job.get("name"))
+        if task in REF_TASKS and isinstance(mine, str) and not mine.endswith("-ref"):
+            mine += "-ref"
+        if isinstance(audited, str) and mine == audited:
+            self.add(
+                p + (("label_attribute",) if "label_attribute" in job else ("name",)),
+                f"the label attribute '{mine}' is the one being checked: AWS requires a verification or "
+                "adjustment job to write its labels under another label attribute",
+            )
+        if source is not None:
+            # The labels checked are boxes or masks: of a first job, or of an earlier adjustment of them.
+            want = task.split("_", 1)[1]
+            if source[1].get("task_type") not in (want, f"adjustment_{want}"):
+                self.add(
+                    p + ("input", "job"),
+                    f"{task} checks {want} labels, but job '{source[1].get('name')}' is a "
+                    f"{source[1].get('task_type')} job",
+                )
+
+    def _automated(self, p: tuple[Any, ...], job: dict, task: Any) -> None:
+        auto = job.get("automated_labeling")
+        if not auto:
+            return
+        path = p + ("automated_labeling",)
+        if task not in AUTO_LABELING:
+            self.add(
+                path,
+                f"AWS offers automated data labeling only for {', '.join(AUTO_LABELING)}, not {task}",
+            )
+        if "sns_topic" in _mapping(job.get("input")):
+            self.add(path, "streaming jobs do not support automated data labeling (AWS)")
+
+    def _lambda_settings(self, p: tuple[Any, ...], job: dict) -> None:
+        for key, fn in _mapping(job.get("lambdas")).items():
+            env = _mapping(fn.get("environment")) if isinstance(fn, dict) else {}
+            for name in env:
+                if name in RESERVED_ENV or name.startswith("AWS_LAMBDA_"):
+                    self.add(
+                        p + ("lambdas", key, "environment", name),
+                        f"{name} is reserved by Lambda and cannot be set",
+                    )
+            size = sum(len(str(k)) + len(str(v)) for k, v in env.items())
+            if size > 4096:
+                self.add(
+                    p + ("lambdas", key, "environment"),
+                    f"Lambda allows 4 KB of environment variables in all, not {size} bytes",
+                )
+
+    def _chains(self) -> None:
+        """Chained jobs form no loop (each is created once its source has finished)."""
+        for name, (i, job) in self.spec_jobs.items():
+            seen = [name]
+            current = job
+            while True:
+                source = _mapping(current.get("input")).get("job")
+                if not isinstance(source, str) or source.lower() not in self.spec_jobs:
+                    break
+                if source.lower() in seen:
+                    self.add(
+                        ("jobs", i, "input", "job"),
+                        "chained jobs form a loop: " + " -> ".join(seen + [source.lower()]),
+                    )
+                    break
+                seen.append(source.lower())
+                current = self.spec_jobs[source.lower()][1]
+
+    def _function_names(self) -> None:
+        """Two local Lambdas deployed under one function name would overwrite each other."""
+        owners: dict[str, tuple[tuple[Any, ...], str]] = {}
+        for i, job in dicts(self.data.get("jobs")):
+            for key, fn in _mapping(job.get("lambdas")).items():
+                if not (isinstance(fn, dict) and isinstance(fn.get("name"), str)):
+                    continue
+                path = ("jobs", i, "lambdas", key, "name")
+                first = owners.setdefault(fn["name"], (path, str(fn.get("file"))))
+                if first[0] != path and first[1] != str(fn.get("file")):
+                    self.add(
+                        path,
+                        f"function name '{fn['name']}' is already used for {first[1]} at "
+                        f"{self.loc.where(first[0])}",
+                    )
 
     def _must_exist(self, path: tuple[Any, ...], value: str, folder: bool) -> bool:
         try:
@@ -510,6 +726,16 @@ class Checker:
             self.problems.append(
                 Problem(str(target), int(number) if number.isdigit() else 0, 1, field, message.strip())
             )
+
+
+def _label_attribute(job: dict) -> str | None:
+    """The label attribute a spec job writes (its default: the job's name, with -ref for segmentation)."""
+    value = job.get("label_attribute", job.get("name"))
+    if not isinstance(value, str):
+        return None
+    if job.get("task_type") in REF_TASKS and not value.endswith("-ref"):
+        value += "-ref"
+    return value
 
 
 def check(

@@ -19,6 +19,10 @@ TASK_TYPES = (
     "text_classification",
     "text_classification_multi",
     "named_entity_recognition",
+    "verification_bounding_box",
+    "adjustment_bounding_box",
+    "verification_semantic_segmentation",
+    "adjustment_semantic_segmentation",
     "custom",
 )
 

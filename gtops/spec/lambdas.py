@@ -20,6 +20,11 @@ TASK_TYPE_SUFFIX: dict[str, str] = {
     "text_classification": "TextMultiClass",
     "text_classification_multi": "TextMultiClassMultiLabel",
     "named_entity_recognition": "NamedEntityRecognition",
+    # Label verification and adjustment of a previous job's boxes or masks (DG: Verify and Adjust Labels).
+    "verification_bounding_box": "VerificationBoundingBox",
+    "adjustment_bounding_box": "AdjustmentBoundingBox",
+    "verification_semantic_segmentation": "VerificationSemanticSegmentation",
+    "adjustment_semantic_segmentation": "AdjustmentSemanticSegmentation",
 }
 
 

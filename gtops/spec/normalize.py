@@ -53,12 +53,14 @@ def _members(members: dict, locations: Locations) -> None:
 def _job(i: int, job: dict[str, Any], locations: Locations) -> None:
     """Local files become absolute paths; the job's defaults are filled in by gtops.kinds.labeling_job."""
     p = ("jobs", i)
-    if "template" in job:
+    if "template" in job and not job["template"].startswith("s3://"):  # an S3 template is used as it is
         job["template"] = str(resolve_file(locations, p + ("template",), job["template"]))
     inputs = job.get("input", {})
     for key in ("manifest_file", "folder"):
         if key in inputs:
             inputs[key] = str(resolve_file(locations, p + ("input", key), inputs[key]))
     for key, value in job.get("lambdas", {}).items():
-        if not value.startswith("arn:"):
+        if isinstance(value, dict):  # {file: ..., settings}
+            value["file"] = str(resolve_file(locations, p + ("lambdas", key, "file"), value["file"]))
+        elif not value.startswith("arn:"):
             job["lambdas"][key] = str(resolve_file(locations, p + ("lambdas", key), value))

@@ -94,14 +94,21 @@ class _Builder:
             return None
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        # YAML merge keys (<<: *anchor): PyYAML puts the merged pairs first, then the mapping's own. The own
+        # keys win over merged ones (YAML 1.1's merge rule), and among merged ones the first source wins
+        # (flatten_mapping orders them so that the last occurrence is that one). Only a key written twice
+        # in the mapping itself is a duplicate.
+        own = sum(1 for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge")
         try:
-            self.loader.flatten_mapping(node)  # YAML merge keys (<<: *anchor)
+            self.loader.flatten_mapping(node)
         except yaml.constructor.ConstructorError as err:
             line, col = _mark(node)
             self.problems.append(YamlProblem(line, col, f"bad merge key: {err.problem}", path))
             return {}
+        merged = len(node.value) - own
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        written: set[str] = set()
+        for position, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 line, col = _mark(key_node)
                 self.problems.append(
@@ -116,6 +123,14 @@ class _Builder:
                 continue
             # Keys keep their text: `yes:` or `2024:` stay strings instead of becoming True or 2024.
             key = key_node.value
+            if position < merged:  # from a merge: a later merged pair of the same key replaces it
+                self._forget(path + (key,))
+                self.marks[path + (key,)] = _mark(key_node)
+                out[key] = self.build(value_node, path + (key,))
+                continue
+            if key in out and key not in written:  # written next to the merge: it wins
+                out.pop(key)
+                self._forget(path + (key,))
             if key in out:
                 line, col = _mark(key_node)
                 first = self.marks.get(path + (key,), (0, 0))
@@ -125,9 +140,15 @@ class _Builder:
                     )
                 )
                 continue
+            written.add(key)
             self.marks[path + (key,)] = _mark(key_node)
             out[key] = self.build(value_node, path + (key,))
         return out
+
+    def _forget(self, path: Path_) -> None:
+        """Drop the marks of a value that was replaced (a merged key overridden)."""
+        for known in [p for p in self.marks if p[: len(path)] == path]:
+            del self.marks[known]
 
 
 _FLOW_START = re.compile(r":\s+[{\[]")

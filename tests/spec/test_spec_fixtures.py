@@ -129,7 +129,7 @@ CASES: dict[str, list[str]] = {
     ],
     "name-label-attribute-ref.yaml": [
         "name-label-attribute-ref.yaml:15:5: jobs[0].label_attribute: must not end in -ref for bounding_box "
-        "(only semantic_segmentation uses -ref)"
+        "(only semantic_segmentation and adjustment_semantic_segmentation use -ref)"
     ],
     # unknown keys and values, with suggestions
     "unknown-key-job-typo.yaml": [
@@ -147,15 +147,19 @@ CASES: dict[str, list[str]] = {
         "unknown-enum-task-type.yaml:9:5: jobs[0].task_type: must be one of bounding_box, "
         "image_classification, "
         "image_classification_multi, semantic_segmentation, text_classification, text_classification_multi, "
-        "named_entity_recognition, custom, not text 'bounding-box' (did you mean 'bounding_box'?)"
+        "named_entity_recognition, verification_bounding_box, adjustment_bounding_box, "
+        "verification_semantic_segmentation, adjustment_semantic_segmentation, custom, "
+        "not text 'bounding-box' (did you mean 'bounding_box'?)"
     ],
     # references and duplicates
     "ref-team-unknown-group.yaml": [
         "ref-team-unknown-group.yaml:7:14: teams[0].groups[0]: unknown group 'Label-grop' (did you mean "
         "'Label-group'?); define it in `groups`"
     ],
-    "ref-job-unknown-team.yaml": [
-        "ref-job-unknown-team.yaml:10:5: jobs[0].team: unknown team 't2'; define it in `teams`"
+    # A team outside `teams` is an existing one (looked up when gtops plans); by ARN, in the job's region.
+    "ref-job-team-arn-other-region.yaml": [
+        "ref-job-team-arn-other-region.yaml:10:5: jobs[0].team: the team is in eu-west-1, "
+        "the job in us-east-1: a job's team must be in its region"
     ],
     "ref-member-unknown-group.yaml": [
         "ref-member-unknown-group.yaml:7:20: members.workers[0].groups[1]: unknown group 'g2'; define it in "
@@ -233,7 +237,7 @@ CASES: dict[str, list[str]] = {
     ],
     "job-input-two-sources.yaml": [
         "job-input-two-sources.yaml:12:5: jobs[0].input: give exactly one of manifest, manifest_file, "
-        "s3_prefix, folder"
+        "s3_prefix, folder, job"
     ],
     "job-missing-output.yaml": ["job-missing-output.yaml:8:5: jobs[0]: missing required key 'output'"],
     "job-bad-role.yaml": [

@@ -126,19 +126,11 @@ def labels_of(label: Any, meta: dict) -> tuple[list[Label], dict | None]:
         # Index 0 of the color map is AWS's own background (class-name BACKGROUND, #ffffff); the job's labels
         # start at 1, so a label the job calls "Background" is a class like any other (DG sms-data-output).
         out = []
-<<<<<<< HEAD
         for index, entry in _dict(meta.get("internal-color-map")).items():
             entry = _dict(entry)
             name = entry.get("class-name")
             if str(index) != "0" and name is not None:
                 out.append(Label(_text(name), _float(entry.get("confidence", conf))))
-=======
-        for key, entry in colors.items():
-            name = entry.get("class-name")
-            # Index 0 is AWS's own background class; a label the job named Background has an index >= 1.
-            if name and not (str(key) == "0" and name.upper() == "BACKGROUND"):
-                out.append(Label(str(name), _float(entry.get("confidence", conf))))
->>>>>>> jobs-more
         return out, None
     if kind.endswith("text-span") and isinstance(label, dict):
         entities = _list(_dict(label.get("annotations")).get("entities"))

@@ -182,8 +182,29 @@ safety:
 # processes
 
 
+# Peak memory is the child's own VmHWM, written on stderr as it exits: its ru_maxrss would not do, as Linux
+# carries the forking parent's peak (this process holds the sandbox's pools) over into the child's.
+PEAK = "gtops-bench-vmhwm-kib:"
+PEAK_HOOK = (
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    f"            sys.stderr.write('\\n{PEAK}' + line.split()[1] + '\\n')\n"
+    "atexit.register(_peak)\n"
+)
+
+
 def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, Any]:
-    """Run a process; its wall time, peak memory (max RSS) and outcome."""
+    """Run a Python process (`python -m module ...` or `python -c code ...`); its wall time, peak memory
+    and outcome."""
+    if argv[1] == "-m":
+        module = argv[2]
+        code = f"import runpy, sys\nsys.argv[0] = {module!r}\n"
+        code += f"runpy.run_module({module!r}, run_name='__main__')"
+        argv = [argv[0], "-c", PEAK_HOOK + code, *argv[3:]]
+    else:
+        argv = [argv[0], "-c", PEAK_HOOK + argv[2], *argv[3:]]
     started = time.monotonic()
     proc = subprocess.Popen(
         argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
@@ -196,17 +217,18 @@ def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[s
     ]
     for r in readers:
         r.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started
     for r in readers:
         r.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr, _, peak = b"".join(err_chunks).decode(errors="replace").rpartition(f"\n{PEAK}")
     return {
         "wall_s": wall,
-        "rss_mib": usage.ru_maxrss / 1024,
+        "rss_mib": int(peak.strip() or 0) / 1024,
         "rc": proc.returncode,
         "stdout": b"".join(out_chunks).decode(errors="replace"),
-        "stderr": b"".join(err_chunks).decode(errors="replace"),
+        "stderr": stderr if peak else b"".join(err_chunks).decode(errors="replace"),
     }
 
 

@@ -416,3 +416,26 @@ def test_chained_adjustment_job_corrects_the_boxes_under_its_own_attribute(works
         meta = line["fix-boxes-metadata"]
         assert meta["type"] == "groundtruth/object-detection"
         assert meta["adjustment-status"] in ("adjusted", "unadjusted")
+
+
+def test_verification_job_must_write_its_own_attribute_and_keep_the_labels(workspace):
+    """AWS (DG: Start a label verification or adjustment job): another LabelAttributeName than the
+    original job's, and every label of the original job."""
+    from gtops.sandbox import advance_jobs
+
+    ws = workspace
+    ws.write(BBOX_JOB)
+    ws.apply()
+    advance_jobs("boxes", steps=10)
+    message = "a verification or adjustment job must write its own"
+    # The original job only live (not in the spec): checked when gtops plans.
+    ws.write(VERIFY + "  label_attribute: boxes\n")
+    with pytest.raises(GtopsError) as err:
+        ws.plan()
+    assert "jobs.yaml:2" in str(err.value) and message in str(err.value)
+    ws.write(VERIFY.replace("labels: [train, car]", "labels: [train, bus]"))
+    with pytest.raises(GtopsError) as err:
+        ws.plan()
+    assert "labels must hold every label of the job it checks; missing: car" in str(err.value)
+    ws.write(VERIFY.replace("labels: [train, car]", "labels: [train, car, bus]"))  # new labels may be added
+    ws.plan()

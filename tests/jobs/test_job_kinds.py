@@ -361,6 +361,8 @@ def test_streaming_job_runs_until_stopped_and_labels_what_gtops_send_sends(works
         "s3://data-bucket/new/b.png",
     ]
     assert all("stream-boxes" in line for line in lines)
+    code, out, _ = run(capsys, "results", "stream-boxes", str(ws.root), "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["labeled"] == 2  # results so far, while it runs
     received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     assert sorted(json.loads(m["Body"])["source-ref"] for m in received) == [
         "s3://data-bucket/new/a.png",

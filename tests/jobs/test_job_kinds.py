@@ -441,3 +441,23 @@ def test_verification_job_must_write_its_own_attribute_and_keep_the_labels(works
     assert "labels must hold every label of the job it checks; missing: car" in str(err.value)
     ws.write(VERIFY.replace("labels: [train, car]", "labels: [train, car, bus]"))  # new labels may be added
     ws.plan()
+
+
+def test_lambda_settings_change_in_place_and_an_own_role_is_used(workspace):
+    ws = workspace
+    iam = ws.client("iam")
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'  # noqa: E501
+    role = iam.create_role(RoleName="my-lambda-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    (ws.root / "ui.html").write_text(TEMPLATE)
+    (ws.root / "pre.py").write_text(PRE)
+    (ws.root / "post.py").write_text(POST)
+    ws.write(CUSTOM + f"      role: {role}\n")
+    ws.apply()
+    lam = ws.client("lambda")
+    assert lam.get_function(FunctionName="faces-consolidation")["Configuration"]["Role"] == role
+    ws.write(CUSTOM.replace("memory: 256", "memory: 512") + f"      role: {role}\n")
+    functions = changes_of(ws.plan(), "lambda_function")
+    assert functions["faces-consolidation"].action is Action.UPDATE
+    assert functions["gtops-jobtest-pre"].action is Action.NOOP
+    ws.apply()
+    assert lam.get_function(FunctionName="faces-consolidation")["Configuration"]["MemorySize"] == 512

@@ -507,6 +507,9 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
             contents["labels_file"] = raw
         label_list = [i["label"] if isinstance(i, Mapping) else str(i) for i in labels or ()]
 
+    if tt.audits:
+        _check_audit(where, label_attribute, audited, label_list, source.source_labels)
+
     # Worker UI: the user's template (local or in S3), gtops's built-in one, or AWS's hosted UI (NER).
     ui: dict[str, str]
     template_text = None
@@ -714,6 +717,26 @@ def prepare(ctx: Context, index: int, job: JobSpec, where: str = "") -> Prepared
 def team_name(team: str) -> str:
     """A work team given by name or ARN, by name (…:workteam/private-crowd/<name>)."""
     return team.rsplit("/", 1)[-1] if team.startswith("arn:") else team
+
+
+def _check_audit(
+    where: str, attribute: str, audited: str | None, labels: list[str], source_labels: list[Any]
+) -> None:
+    """What AWS requires of a verification or adjustment job (DG: Start a label verification or adjustment
+    job (API)): a LabelAttributeName other than the original job's, and a label category file that holds
+    every label of the original job (new ones may be added)."""
+    if audited and attribute == audited:
+        raise GtopsError(
+            f"{where}: label_attribute '{attribute}' is the attribute of the labels this job checks; a "
+            "verification or adjustment job must write its own (AWS)"
+        )
+    names = [str(x.get("label")) if isinstance(x, Mapping) else str(x) for x in source_labels]
+    missing = [n for n in names if n not in labels]
+    if labels and missing:
+        raise GtopsError(
+            f"{where}: labels must hold every label of the job it checks; missing: {', '.join(missing)} "
+            "(AWS: the same labels as the original job; new ones may be added)"
+        )
 
 
 def _read_named(ctx: Context, uri: str, where: str, what: str) -> bytes | None:

@@ -129,3 +129,30 @@ def test_custom_example_deploys_lambdas_and_previews(env, tmp_path):
     page = out.read_text()
     assert page.count('<section class="gtops-task">') == 2
     assert "data:image/png;base64," in page  # grant_read_access read the object from the sandbox's S3
+
+
+@pytest.mark.slow
+def test_custom_example_runs_its_own_consolidation_on_the_sandbox_server(env, server):
+    """The example's Lambdas run in the sandbox server: the output is what its consolidation returned."""
+    done = gtops(env, "apply", "specs/custom-eye-nose", "--auto-approve")
+    assert done.returncode == 0, done.stderr + done.stdout
+    for _ in range(5):  # one step at a time: each batch runs the two Lambdas (about a second each)
+        assert control(server, "advance", {"steps": 1})
+    status = gtops(env, "status", "specs/custom-eye-nose", "--format", "json")
+    (row,) = json.loads(status.stdout)["jobs"]
+    assert row["status"] == "Completed" and row["labeled"] == 3 and row["failed"] == 0
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    bucket, _, key = row["output_manifest"][5:].partition("/")
+    lines = [json.loads(x) for x in s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines()]
+    assert len(lines) == 3
+    for line in lines:
+        workers = line["eye-nose"]["workers"]  # the example's ground_truth_postprocess.py output
+        assert workers and all(w["workerId"] for w in workers)
+        boxes = [b for w in workers for b in w["annotation"]["annotatedResult"]["boundingBoxes"]]
+        assert boxes and {b["label"] for b in boxes} <= {"eye", "nose"}

@@ -361,6 +361,8 @@ def test_streaming_job_runs_until_stopped_and_labels_what_gtops_send_sends(works
         "s3://data-bucket/new/b.png",
     ]
     assert all("stream-boxes" in line for line in lines)
+    code, out, _ = run(capsys, "results", "stream-boxes", str(ws.root), "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["labeled"] == 2  # results so far, while it runs
     received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     assert sorted(json.loads(m["Body"])["source-ref"] for m in received) == [
         "s3://data-bucket/new/a.png",
@@ -416,3 +418,46 @@ def test_chained_adjustment_job_corrects_the_boxes_under_its_own_attribute(works
         meta = line["fix-boxes-metadata"]
         assert meta["type"] == "groundtruth/object-detection"
         assert meta["adjustment-status"] in ("adjusted", "unadjusted")
+
+
+def test_verification_job_must_write_its_own_attribute_and_keep_the_labels(workspace):
+    """AWS (DG: Start a label verification or adjustment job): another LabelAttributeName than the
+    original job's, and every label of the original job."""
+    from gtops.sandbox import advance_jobs
+
+    ws = workspace
+    ws.write(BBOX_JOB)
+    ws.apply()
+    advance_jobs("boxes", steps=10)
+    message = "a verification or adjustment job must write its own"
+    # The original job only live (not in the spec): checked when gtops plans.
+    ws.write(VERIFY + "  label_attribute: boxes\n")
+    with pytest.raises(GtopsError) as err:
+        ws.plan()
+    assert "jobs.yaml:2" in str(err.value) and message in str(err.value)
+    ws.write(VERIFY.replace("labels: [train, car]", "labels: [train, bus]"))
+    with pytest.raises(GtopsError) as err:
+        ws.plan()
+    assert "labels must hold every label of the job it checks; missing: car" in str(err.value)
+    ws.write(VERIFY.replace("labels: [train, car]", "labels: [train, car, bus]"))  # new labels may be added
+    ws.plan()
+
+
+def test_lambda_settings_change_in_place_and_an_own_role_is_used(workspace):
+    ws = workspace
+    iam = ws.client("iam")
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'  # noqa: E501
+    role = iam.create_role(RoleName="my-lambda-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    (ws.root / "ui.html").write_text(TEMPLATE)
+    (ws.root / "pre.py").write_text(PRE)
+    (ws.root / "post.py").write_text(POST)
+    ws.write(CUSTOM + f"      role: {role}\n")
+    ws.apply()
+    lam = ws.client("lambda")
+    assert lam.get_function(FunctionName="faces-consolidation")["Configuration"]["Role"] == role
+    ws.write(CUSTOM.replace("memory: 256", "memory: 512") + f"      role: {role}\n")
+    functions = changes_of(ws.plan(), "lambda_function")
+    assert functions["faces-consolidation"].action is Action.UPDATE
+    assert functions["gtops-jobtest-pre"].action is Action.NOOP
+    ws.apply()
+    assert lam.get_function(FunctionName="faces-consolidation")["Configuration"]["MemorySize"] == 512

@@ -4,6 +4,7 @@ SIGKILL)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -28,6 +29,22 @@ def demo_bucket(inproc) -> str:
 
     boto("s3").create_bucket(Bucket="gtops-demo-data")
     return "gtops-demo-data"
+
+
+@pytest.fixture
+def demo_role(inproc) -> str:
+    """trains-and-cars' job role, trusted by SageMaker, as a user would have it (gtops checks before apply
+    that a job's role exists and trusts SageMaker)."""
+    from rel_helpers import boto
+
+    from gtops.sandbox.launcher import SAGEMAKER_TRUST
+
+    role = boto("iam").create_role(
+        RoleName="AmazonSageMaker-ExecutionRole",
+        Path="/service-role/",
+        AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST),
+    )
+    return str(role["Role"]["Arn"])
 
 
 __all__ = ["ACCOUNT"]

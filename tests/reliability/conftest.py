@@ -4,7 +4,6 @@ SIGKILL)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -35,16 +34,9 @@ def demo_bucket(inproc) -> str:
 def demo_role(inproc) -> str:
     """trains-and-cars' job role, trusted by SageMaker, as a user would have it (gtops checks before apply
     that a job's role exists and trusts SageMaker)."""
-    from rel_helpers import boto
+    from rel_helpers import create_demo_role
 
-    from gtops.sandbox.launcher import SAGEMAKER_TRUST
-
-    role = boto("iam").create_role(
-        RoleName="AmazonSageMaker-ExecutionRole",
-        Path="/service-role/",
-        AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST),
-    )
-    return str(role["Role"]["Arn"])
+    return create_demo_role()
 
 
 __all__ = ["ACCOUNT"]

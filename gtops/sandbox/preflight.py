@@ -12,7 +12,9 @@ moto (5.2.x) lacks or is kinder than AWS on each of these, so a check tested on 
   action, the decision per resource in ResourceSpecificResults. The ARN must be "a user, group, or role"
   (API reference, PolicySourceArn); an assumed-role session ARN is refused with InvalidInput "Invalid Entity
   Arn: <arn>" (the real message, newrelic/newrelic-lambda-cli#96); an unknown entity is NoSuchEntity
-  (GetRole's wording, assumed for the simulator).
+  (GetRole's wording, assumed for the simulator). The caller needs iam:SimulatePrincipalPolicy itself: an
+  IAM user or role (by its access key) whose policies do not allow it gets AccessDenied; the sandbox's
+  default credentials may do anything.
 - S3 HeadBucket answers 200 for a bucket of any Region. AWS answers a request signed for another Region than
   the bucket's with 301 and the bucket's Region in `x-amz-bucket-region` (S3 API reference, HeadBucket: the
   header is returned "whether access to the bucket is authorized or not"); botocore then retries in that
@@ -266,6 +268,44 @@ def _worst(decisions: list[str]) -> str:
     return "allowed"
 
 
+def caller_entity(response: Any) -> str | None:
+    """The IAM user or role behind the request's access key, as an ARN; None for the sandbox's default
+    credentials (moto's stand-in user, which may do anything)."""
+    from moto.sts.models import sts_backends
+
+    key = response.get_access_key()
+    backend = response.backend
+    user = backend.get_user_from_access_key_id(key)
+    if user is not None:
+        return str(user.arn)
+    for partition_backends in (sts_backends.get(backend.account_id) or {}).values():
+        assumed = partition_backends.get_assumed_role_from_access_key(key)
+        if assumed is not None:
+            return str(assumed.role_arn)
+    return None
+
+
+def _authorize(response: Any, source: str) -> None:
+    """The caller itself needs iam:SimulatePrincipalPolicy on the entity simulated (IAM API reference); AWS
+    answers AccessDenied "User: <caller> is not authorized to perform: iam:SimulatePrincipalPolicy on
+    resource: <arn>" otherwise (IAM's usual wording)."""
+    caller = caller_entity(response)
+    if caller is None:
+        return
+    try:
+        policies, boundary = principal_policies(response.backend, caller)
+    except Exception:
+        return
+    action = "iam:SimulatePrincipalPolicy"
+    decision, _, _ = evaluate(policies, boundary, action, source, {})
+    if decision != "allowed":
+        from moto.iam.exceptions import IAMException
+
+        raise IAMException(
+            "AccessDenied", f"User: {caller} is not authorized to perform: {action} on resource: {source}"
+        )
+
+
 def _simulate_principal_policy(self: Any) -> Any:
     from moto.core.responses import ActionResult
     from moto.iam.exceptions import InvalidInput
@@ -277,6 +317,7 @@ def _simulate_principal_policy(self: Any) -> Any:
     for action in actions:
         if ":" not in action:
             raise InvalidInput(f"Action {action} is not of the form service:action")  # wording assumed
+    _authorize(self, source)
     policies, boundary = principal_policies(self.backend, source)
     given = self._get_param("PolicyInputList") or []
     extra: list[Policy] = [(f"PolicyInputList.{i + 1}", "none", _doc(p)) for i, p in enumerate(given)]

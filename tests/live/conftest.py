@@ -24,3 +24,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     for line in estimate(copies):
         say.write_line(line)
     config.stash[SHOWN] = True
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Without GTOPS_LIVE_AWS the suite is one skipped module: a success, not "no tests collected" (5)."""
+    if not mode() and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK

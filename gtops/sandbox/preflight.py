@@ -23,6 +23,9 @@ moto (5.2.x) lacks or is kinder than AWS on each of these, so a check tested on 
   CreateKey). DescribeKey finds a key by an ARN of another Region or account; AWS's KMS is regional and
   answers NotFoundException (wording moto's own; the Region rule assumed from "KMS keys are Regional"). An
   "arn:" KeyId that is not a KMS key or alias ARN is InvalidArnException (modelled error; wording assumed).
+- STS GetCallerIdentity with credentials moto did not issue names `arn:aws:sts::ACCOUNT:user/moto`; AWS
+  would name the account's root user, `arn:aws:iam::ACCOUNT:root`, which the sandbox's default credentials
+  stand for (they may do anything).
 - Lambda GetFunction / GetFunctionConfiguration on another account's function look in the caller's account.
   AWS answers AccessDeniedException unless the function's resource policy allows the caller (Lambda
   permissions), which the sandbox never has: "User: <caller> is not authorized to perform:
@@ -63,7 +66,26 @@ def install() -> None:
     KmsResponse.describe_key = _regional_key(KmsResponse.describe_key)  # type: ignore[method-assign]
     for name in ("get_function", "get_function_configuration"):
         setattr(LambdaResponse, name, _own_account(getattr(LambdaResponse, name), name))
+    from moto.sts.models import STSBackend
+
+    STSBackend.get_caller_identity = _root_by_default(STSBackend.get_caller_identity)  # type: ignore[method-assign]
     setattr(IamResponse, _MARK, True)
+
+
+def _root_by_default(get_caller_identity: Callable[..., Any]) -> Callable[..., Any]:
+    """moto answers GetCallerIdentity for credentials it did not issue with `arn:aws:sts::ACCOUNT:user/moto`,
+    an ARN AWS never gives. The sandbox's default credentials may do anything, as the account's root user:
+    AWS names it `arn:aws:iam::ACCOUNT:root`, with the account id as UserId (STS API reference,
+    GetCallerIdentity examples)."""
+
+    def wrapped(self: Any, access_key_id: str, region: str) -> tuple[str, str, str]:
+        user_id, arn, account = get_caller_identity(self, access_key_id, region)
+        if arn.endswith(":user/moto") and ":sts::" in arn:
+            partition = arn.split(":")[1]
+            return account, f"arn:{partition}:iam::{account}:root", account
+        return user_id, arn, account
+
+    return wrapped
 
 
 # --- IAM policy evaluation -----------------------------------------------------------------------------
@@ -409,7 +431,7 @@ def _own_account(handler: Callable[..., Any], name: str) -> Callable[..., Any]:
         function = unquote(parts[-1] if name == "get_function" else parts[-2])
         owner = LAMBDA_OWNER.match(function)
         if owner and owner.group(1) != self.current_account:
-            caller = f"arn:aws:sts::{self.current_account}:user/moto"
+            caller = f"arn:aws:iam::{self.current_account}:root"
             error = JsonRESTError(
                 "AccessDeniedException",
                 f"User: {caller} is not authorized to perform: lambda:{operation} on resource: {function} "

@@ -206,17 +206,21 @@ def status(port: int) -> dict[str, Any]:
     }
 
 
-def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]:
-    """Create the missing S3 buckets among `buckets` in the sandbox; returns those it created."""
+def _client(service: str, endpoint_url: str, region: str) -> Any:
     import boto3
 
-    s3 = boto3.client(
-        "s3",
+    return boto3.client(
+        service,
         endpoint_url=endpoint_url,
         region_name=region,
         aws_access_key_id=SANDBOX_ACCESS_KEY,
         aws_secret_access_key=SANDBOX_SECRET_KEY,
     )
+
+
+def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]:
+    """Create the missing S3 buckets among `buckets` in the sandbox; returns those it created."""
+    s3 = _client("s3", endpoint_url, region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     created = []
     for bucket in sorted(buckets - existing):
@@ -238,22 +242,8 @@ SAGEMAKER_TRUST = {
 def seed_roles(endpoint_url: str, roles: set[str], region: str) -> list[str]:
     """Create the missing job roles among `roles` (ARNs of the sandbox's account) with SageMaker's trust;
     returns those it created. gtops checks before apply that a job's role exists and trusts SageMaker."""
-    import boto3
-
-    iam = boto3.client(
-        "iam",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=SANDBOX_ACCESS_KEY,
-        aws_secret_access_key=SANDBOX_SECRET_KEY,
-    )
-    account = boto3.client(
-        "sts",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=SANDBOX_ACCESS_KEY,
-        aws_secret_access_key=SANDBOX_SECRET_KEY,
-    ).get_caller_identity()["Account"]
+    iam = _client("iam", endpoint_url, region)
+    account = _client("sts", endpoint_url, region).get_caller_identity()["Account"]
     created = []
     for arn in sorted(roles):
         parts = arn.split(":", 5)

@@ -185,9 +185,11 @@ def test_example_applies_converges_reports_drift_and_is_destroyed(run: Run, exam
         raise
     finally:
         destroyed = run.gtops("destroy", spec, "--auto-approve", "--force")
+        swept = _sweep_roles_and_functions(run)
         if failure is None:
             _ok(destroyed, "destroy")
             _nothing_left(run, copy)
+            assert swept or not copy.jobs, "the jobs' managed roles were not found to delete"
 
 
 def _check_jobs(run: Run, copy: Copy, spec: str) -> None:
@@ -208,6 +210,31 @@ def _check_jobs(run: Run, copy: Copy, spec: str) -> None:
         else:  # nobody labels in a disposable account: no output yet, said plainly
             assert got.returncode in (0, 1) and "Traceback" not in got.stderr
             assert got.returncode == 0 or "no output manifest yet" in got.stderr, got.stderr
+
+
+def _sweep_roles_and_functions(run: Run) -> list[str]:
+    """gtops never deletes the job roles and Lambdas it made (a job still running may use them); the run
+    deletes its own (their names carry the run prefix: gtops-<setup>-...), after destroy stopped the jobs."""
+    deleted = []
+    lam = run.client("lambda")
+    for page in lam.get_paginator("list_functions").paginate():
+        for fn in page.get("Functions") or []:
+            if run.prefix in fn["FunctionName"]:
+                lam.delete_function(FunctionName=fn["FunctionName"])
+                deleted.append(fn["FunctionName"])
+    iam = run.client("iam")
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page.get("Roles") or []:
+            name = role["RoleName"]
+            if run.prefix not in name:
+                continue
+            for policy in iam.list_role_policies(RoleName=name).get("PolicyNames") or []:
+                iam.delete_role_policy(RoleName=name, PolicyName=policy)
+            for attached in iam.list_attached_role_policies(RoleName=name).get("AttachedPolicies") or []:
+                iam.detach_role_policy(RoleName=name, PolicyArn=attached["PolicyArn"])
+            iam.delete_role(RoleName=name)
+            deleted.append(name)
+    return deleted
 
 
 def _nothing_left(run: Run, copy: Copy) -> None:

@@ -384,3 +384,24 @@ def test_the_check_text_names_the_rule(sandbox, tmp_path):
     err = refused(job_spec(tmp_path, output="nowhere"), "s3://nowhere")
     lines = [line.strip() for line in err.splitlines() if line.startswith("  ")]
     assert lines and all(": " in line and " Fix: " in line for line in lines), textwrap.indent(err, "| ")
+
+
+def test_a_worker_pushed_past_100_groups_is_refused(sandbox, tmp_path):
+    """Groups made outside the spec count too: gtops reads the worker's groups when the pool has over 100."""
+    members = "members:\n  invitation: suppress\n  workers:\n    - {email: busy@example.com, groups: [g1]}\n"
+    path = spec(tmp_path, members)
+    assert run_main("apply", str(path), "--auto-approve")[0] == 0
+    idp = client("cognito-idp")
+    pool = idp.list_user_pools(MaxResults=10)["UserPools"][0]["Id"]
+    user = idp.list_users(UserPoolId=pool)["Users"][0]["Username"]
+    for i in range(98):  # the worker is in 99 groups
+        idp.create_group(UserPoolId=pool, GroupName=f"elsewhere-{i}")
+        idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=f"elsewhere-{i}")
+    more = SETUP.replace("groups: [{name: g1}]", "groups: [{name: g1}, {name: g2}, {name: g3}]")
+    changed = spec(tmp_path, members.replace("[g1]", "[g1, g2, g3]"), more)
+    code, out, err = run_main("plan", str(changed))
+    assert code == 1, out + err
+    assert "cognito_user.busy@example.com: the worker would be in 101 groups" in err, err
+    assert "at most 100" in err and "Fix: take the worker out of groups" in err
+    ok = spec(tmp_path, members.replace("[g1]", "[g1, g2]"), more)
+    assert run_main("plan", str(ok))[0] == 0

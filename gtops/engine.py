@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gtops.aws import Aws
     from gtops.kinds.base import AwsHandle
     from gtops.live import LiveState
+    from gtops.preflight import Report
     from gtops.setup import Setup
     from gtops.spec import Spec
 
@@ -61,6 +62,16 @@ def compute(spec: Spec, aws: AwsHandle, targets: list[Address] | None = None) ->
     if targets:
         restrict(plan, targets, desired, set(live.resources))
     return Planned(spec, aws, desired, live, plan)
+
+
+def preflight(planned: Planned, applying: bool, skip: bool, say: Callable[[str], None]) -> Report | None:
+    """The checks before apply (gtops.preflight), once the plan is computed and before any write: warnings
+    join the plan, notes go to `say`; show the plan, then `gtops.preflight.fail` stops on errors."""
+    if skip:
+        return None
+    from gtops.preflight import enforce
+
+    return enforce(planned, applying, say)
 
 
 def check_safety(plan: Plan, force: bool) -> None:

@@ -49,6 +49,10 @@ OWN_USES: tuple[Use, ...] = (
     Use("gtops.gitops.planfile:record_applied", "cognito-idp", ("DescribeUserPool",), "pool", "pool", APPLY),
     Use("gtops.gitops.planfile:record_applied", "cognito-idp", ("TagResource",), "pool", "pool", APPLY),
     Use("gtops.gitops.destroy:_running_jobs", "sagemaker", ("ListLabelingJobs",), "any", "always", DESTROY),
+    # Checks before apply (gtops.preflight): who the caller is, and what its policies allow.
+    Use("gtops.preflight:caller_arn", "sts", ("GetCallerIdentity",), "any"),
+    Use("gtops.preflight:_decisions", "iam", ("SimulatePrincipalPolicy",), "callers"),
+    Use("gtops.preflight:_source_with_path", "iam", ("GetRole",), "callers"),
     Use(
         "gtops.gitops.destroy:_running_jobs",
         "sagemaker",
@@ -87,6 +91,19 @@ def _members(s: Setup) -> bool:
     return bool(s.pool and s.members and s.members.workers)
 
 
+def _named_roles(s: Setup) -> list[str]:
+    """Job roles the spec names by ARN (gtops's managed roles are its own)."""
+    return sorted({j.role for j in s.jobs if j.role != "managed"})
+
+
+def _named_functions(s: Setup) -> list[str]:
+    """Custom Lambdas the spec names by ARN (not AWS's built-in PRE-/ACS- functions, nor the deployed)."""
+    from gtops.jobs.tasks import task_of_lambda
+
+    values = {v for j in s.jobs for v in (j.lambdas or {}).values() if v.startswith("arn:")}
+    return sorted(v for v in values if task_of_lambda(v) == "custom")
+
+
 # Which spec feature makes gtops call an operation (a Use's `when`).
 _NEEDS: dict[str, Callable[[Setup], bool]] = {
     "always": lambda s: True,
@@ -114,6 +131,9 @@ _NEEDS: dict[str, Callable[[Setup], bool]] = {
         v and not v.startswith("arn:") for j in s.jobs for v in (j.input.get("sns_topic"), j.output_topic)
     ),
     "lock": lambda s: s.lock is not None,
+    "named_job_roles": lambda s: bool(_named_roles(s)),
+    "job_keys": lambda s: any(j.kms_key for j in s.jobs),
+    "named_functions": lambda s: bool(_named_functions(s)),
     "prune_groups": lambda s: bool(s.pool and s.prune.groups),
     "prune_teams": lambda s: s.prune.teams,
     "prune_members": lambda s: bool(s.pool and s.prune.members),
@@ -410,6 +430,35 @@ def _cors(t: Target) -> list[str]:
     return [_s3(t, b) for b in t.files.cors]
 
 
+def _all_job_buckets(t: Target) -> list[Grant]:
+    """Every bucket a job reads or writes (inputs, assets, CORS buckets and outputs), for HeadBucket."""
+    names = {_split(u)[0] for u in t.files.inputs} | set(t.files.cors)
+    names |= {_split(j.output)[0] for j in t.spec.jobs if j.output.startswith("s3://")}
+    return [Grant(tuple(sorted(_s3(t, b) for b in names)))] if names else []
+
+
+def _job_keys(t: Target) -> list[Grant]:
+    """kms:DescribeKey authorizes on the key; a key named by alias is known only once resolved."""
+    arns = set()
+    for job in t.spec.jobs:
+        key = job.kms_key
+        if not key:
+            continue
+        if key.startswith("arn:") and ":key/" in key:
+            arns.add(key)
+        elif key.startswith("alias/") or ":alias/" in key:
+            arns.add(t.arn("kms", "key/*"))
+        else:
+            arns.add(t.arn("kms", f"key/{key}"))
+    return [Grant(tuple(sorted(arns)))] if arns else []
+
+
+def _callers(t: Target) -> list[Grant]:
+    """The principal running gtops is not known when the policy is written: any role or user of the account
+    (SimulatePrincipalPolicy and GetRole only read policies; they change nothing)."""
+    return [Grant((t.arn("iam", "role/*", region=False), t.arn("iam", "user/*", region=False)))]
+
+
 _SCOPES: dict[str, Callable[[Target], list[Grant]]] = {
     "any": lambda t: [Grant(("*",))],
     "pool": _pool,
@@ -435,6 +484,11 @@ _SCOPES: dict[str, Callable[[Target], list[Grant]]] = {
         )
     ],
     "cors_buckets": lambda t: [Grant(tuple(_cors(t)))],
+    "all_job_buckets": _all_job_buckets,
+    "named_job_roles": lambda t: [Grant(tuple(_named_roles(t.spec)))] if _named_roles(t.spec) else [],
+    "job_keys": _job_keys,
+    "named_functions": lambda t: [Grant(tuple(_named_functions(t.spec)))] if _named_functions(t.spec) else [],
+    "callers": _callers,
     "job_roles": lambda t: _passed(SAGEMAKER, _job_roles(t)),
     "managed_roles": _managed_roles,
     "bounded_roles": _bounded,
@@ -466,6 +520,11 @@ _SIDS = {
     "job_assets": "JobFiles",
     "job_buckets": "JobBuckets",
     "cors_buckets": "JobBuckets",
+    "all_job_buckets": "JobBuckets",
+    "named_job_roles": "ReadJobRoles",
+    "job_keys": "ReadJobKmsKeys",
+    "named_functions": "ReadTaskLambdas",
+    "callers": "PreflightSimulateCaller",
     "job_roles": "PassJobRoleToSageMaker",
     "managed_roles": "ManagedJobRoles",
     "bounded_roles": "WriteRolesWithinBoundary",

@@ -161,11 +161,11 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json", "markdown
 def endpoint_for(s: Settings, spec=None) -> str | None:
     """Resolve --sandbox to a running sandbox's URL, starting one in the background if needed.
 
-    In the sandbox only, the S3 buckets a spec names are created when missing (on AWS they must already
-    exist), so the examples run on a fresh sandbox; each bucket created is said on stderr.
+    In the sandbox only, the S3 buckets and the job roles a spec names are created when missing (on AWS they
+    must already exist), so the examples run on a fresh sandbox; each one created is said on stderr.
     """
     if s.sandbox:
-        from gtops.sandbox.launcher import ensure_running, seed_buckets
+        from gtops.sandbox.launcher import ensure_running, seed_buckets, seed_roles
 
         url = ensure_running(s.sandbox_port, quiet=True)
         buckets = spec_buckets(spec.setup) if spec is not None else set()
@@ -173,6 +173,9 @@ def endpoint_for(s: Settings, spec=None) -> str | None:
             region = s.region or spec.setup.region or "us-east-1"
             for bucket in seed_buckets(url, buckets, region):
                 stderr(f"sandbox: created S3 bucket {bucket} (on AWS it must already exist)")
+            roles = {job.role for job in spec.setup.jobs if job.role != "managed"}
+            for role in seed_roles(url, roles, region):
+                stderr(f"sandbox: created IAM role {role}, trusted by SageMaker (on AWS it must exist)")
         return url
     return s.effective_endpoint()
 
@@ -213,6 +216,13 @@ TargetOpt = Annotated[
         "--target",
         metavar="ADDRESS",
         help="Only this resource (kind.name, e.g. sagemaker_workteam.test2) and what it needs. Repeatable.",
+    ),
+]
+NoPreflightOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-preflight",
+        help="Skip the checks before apply (permissions, buckets, job roles, KMS keys, Lambdas, AWS limits).",
     ),
 ]
 LockTimeoutOpt = Annotated[

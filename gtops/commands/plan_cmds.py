@@ -14,6 +14,7 @@ from gtops.commands._common import (
     ForceOpt,
     FormatOpt,
     LockTimeoutOpt,
+    NoPreflightOpt,
     PathsArg,
     StatsOpt,
     TargetOpt,
@@ -56,15 +57,6 @@ OutOpt = Annotated[
 ]
 
 
-def _prepare(conn: Settings, paths, var, targets=None):
-    from gtops.aws import translated_errors
-    from gtops.engine import compute
-
-    spec, aws, endpoint = load_and_connect(conn, paths, var)
-    with translated_errors(endpoint):
-        return compute(spec, aws, targets)
-
-
 def plan(
     ctx: typer.Context,
     paths: PathsArg = None,
@@ -74,25 +66,34 @@ def plan(
     out: OutOpt = None,
     target: TargetOpt = None,
     stats: StatsOpt = False,
+    no_preflight: NoPreflightOpt = False,
     conn: Settings = DEFAULT,
 ) -> None:
     """Show what apply would change; never changes anything. --out saves it for `gtops apply FILE`."""
+    from gtops.aws import translated_errors
+    from gtops.engine import compute, preflight
+    from gtops.gitops import planfile
+    from gtops.preflight import fail
     from gtops.render import render
 
     check_format(fmt)
     targets = targets_from(target)
-    s, planned = conn, _prepare(conn, paths, var, targets)
+    s = conn
+    spec, aws, endpoint = load_and_connect(conn, paths, var)
+    with translated_errors(endpoint):
+        planned = compute(spec, aws, targets)
+        # A saved plan holds the plan, not this run's checks: `gtops apply FILE` checks again, for its caller.
+        document = planfile.build(planned, default_paths(paths), parse_vars(var), targets) if out else None
+        report = preflight(planned, applying=False, skip=no_preflight, say=stderr)
     render(planned.plan, fmt, sys.stdout, color=color_for(s, sys.stdout))
-    if out is not None:
-        from gtops.gitops import planfile
-
-        document = planfile.build(planned, default_paths(paths), parse_vars(var), targets)
+    fail(report)
+    if out is not None and document is not None:
         planfile.write(document, out)
         stderr(
             f"Saved the plan to {out} (plan {document['plan_id']}). Apply exactly it with: gtops apply {out}"
         )
     if stats:
-        stderr(planned.aws.stats.report())
+        stderr(aws.stats.report())
     if detailed_exitcode and not planned.plan.empty:
         raise typer.Exit(2)
 
@@ -127,15 +128,17 @@ def apply(
     lock_timeout: LockTimeoutOpt = "0s",
     stats: StatsOpt = False,
     verify: VerifyOpt = "changed",
+    no_preflight: NoPreflightOpt = False,
     conn: Settings = DEFAULT,
 ) -> None:
-    """Plan, ask for confirmation, apply in dependency order, then verify AWS matches the spec."""
+    """Plan, check, ask for confirmation, apply in dependency order, then verify AWS matches the spec."""
     from gtops.aws import translated_errors
-    from gtops.engine import compute, connect, execute
+    from gtops.engine import compute, connect, execute, preflight
     from gtops.gitops.lock import held, lock_location, parse_timeout
     from gtops.gitops.planfile import new_plan_id, plan_file_arg
     from gtops.gitops.saved import NO_LOCK, open_saved, refuse_if_stale
     from gtops.gitops.target import warning
+    from gtops.preflight import fail
     from gtops.render import render
 
     if verify not in ("changed", "full"):
@@ -160,9 +163,11 @@ def apply(
         planned = compute(spec, aws, targets)
         if saved is not None:
             refuse_if_stale(saved, planned)
+        checked = preflight(planned, applying=True, skip=no_preflight, say=stderr)
         render(planned.plan, "text", sys.stdout, color=color_for(s, sys.stdout))
         if planned.plan.empty:
             return
+        fail(checked)  # before the first write
         report = execute(
             planned,
             force=force,

@@ -165,20 +165,6 @@ def _cors_notes(s3, prepared: Prepared) -> list[str]:
     return notes
 
 
-def _missing_buckets(s3, prepared: Prepared, checked: dict[str, bool]) -> list[str]:
-    """Buckets a new job writes to must exist: gtops uploads its files there, Ground Truth its output."""
-    from gtops.jobs import s3 as s3u
-
-    out = []
-    for uri in [u.uri for u in prepared.uploads] + prepared.writes:
-        bucket = s3u.split(uri)[0]
-        if bucket not in checked:
-            checked[bucket] = s3u.bucket_exists(s3, bucket)
-            if not checked[bucket]:
-                out.append(f"{prepared.where}: bucket {bucket} does not exist; create it before apply")
-    return out
-
-
 def job_after(prepared: Prepared, cors: list[str]) -> dict:
     after: dict[str, Any] = {"name": prepared.name, **prepared.view}
     after["objects"] = prepared.objects if prepared.objects is not None else "(manifest not readable yet)"
@@ -202,7 +188,6 @@ def plan_jobs(aws: AwsHandle, spec: Spec, live: LiveState) -> tuple[list[Change]
     warnings: list[str] = []
     problems: list[str] = []
 
-    checked: dict[str, bool] = {}
     account = ids.account or aws.account
     managed_teams = {t.name for t in setup.teams}
     for p in prepared:
@@ -234,7 +219,6 @@ def plan_jobs(aws: AwsHandle, spec: Spec, live: LiveState) -> tuple[list[Change]
                     "manifest, so it is created by an apply after that job has completed or was stopped"
                 )
                 continue
-            warnings += _missing_buckets(s3, p, checked)
             changes.append(Change(address, Action.CREATE, None, job_after(p, _cors_notes(s3, p))))
             continue
         described = jl.describe(sm, p.name) or listing[p.name.lower()]

@@ -61,16 +61,6 @@ def exists(s3, uri: str) -> bool:
         raise
 
 
-def bucket_exists(s3, bucket: str) -> bool:
-    try:
-        s3.head_bucket(Bucket=bucket)
-        return True
-    except Exception as err:
-        if missing(err) or error_code(err) in ("403", "AccessDenied"):
-            return False
-        raise
-
-
 def list_keys(s3, uri: str) -> Iterator[str]:
     bucket, prefix = split(uri)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gtops.apply.context import ApplyContext
     from gtops.live import LiveState
     from gtops.plan import Change
+    from gtops.preflight import Finding, Preflight
     from gtops.setup import Setup
     from gtops.spec import Spec
 
@@ -142,4 +143,8 @@ class Kind:
     plan: Callable[[AwsHandle, Spec, LiveState], tuple[list[Change], list[str]] | None] | None = None
     # Written in one concurrent batch after the other steps instead (workers): (ctx, changes) -> report.
     batch: Callable[[ApplyContext, list[Change]], Any] | None = None
+    # Checks before apply (gtops.preflight): what AWS would refuse mid-apply in this kind's changes, found
+    # with read calls once the plan is computed and before any write (a missing bucket, a limit crossed).
+    # (run) -> findings; each is an error (the run stops) or a warning; every call it makes is a PLAN Use.
+    preflight: Callable[[Preflight], list[Finding]] | None = None
     iam: tuple[Use, ...] = ()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gtops.kinds.base import AwsHandle
     from gtops.live import LiveState
     from gtops.plan import Change
+    from gtops.preflight import Finding, Preflight
     from gtops.spec import Spec
 
 NAME = "labeling_job"
@@ -714,6 +715,13 @@ def _jobs_of(aws: AwsHandle, data: dict[str, Any], team_names: dict[str, str], o
         data["jobs"] = jobs
 
 
+def preflight(run: Preflight) -> list[Finding]:
+    """Buckets, job roles, KMS keys and Lambdas of the jobs the plan creates (gtops.jobs.preflight)."""
+    from gtops.jobs.preflight import check
+
+    return check(run)
+
+
 def create(ctx: ApplyContext, change: Change) -> None:
     from gtops.jobs.apply import job_create
 
@@ -737,6 +745,7 @@ KIND = Kind(
     implies=("sagemaker_workteam",),
     plan=plan,
     export=export,
+    preflight=preflight,
     steps={"create": create, "delete": stop},
     iam=(
         # gtops finds this setup's jobs (and names taken in any letter case) among all the region's jobs.
@@ -760,7 +769,17 @@ KIND = Kind(
             "job_teams",
             "external_teams",
         ),
-        Use("gtops.jobs.plan:plan_jobs", "s3", ("HeadBucket",), "job_buckets", "jobs"),
+        # Checks before apply (gtops.jobs.preflight): buckets, the job role, the KMS key, Lambdas by ARN.
+        Use("gtops.jobs.preflight:bucket_region", "s3", ("HeadBucket",), "all_job_buckets", "jobs"),
+        Use("gtops.jobs.preflight:get_role", "iam", ("GetRole",), "named_job_roles", "named_job_roles"),
+        Use("gtops.jobs.preflight:keys", "kms", ("DescribeKey",), "job_keys", "job_keys"),
+        Use(
+            "gtops.jobs.preflight:function_exists",
+            "lambda",
+            ("GetFunctionConfiguration",),
+            "named_functions",
+            "named_functions",
+        ),
         Use("gtops.jobs.plan:plan_jobs", "s3", ("GetObject",), "job_assets", "jobs"),
         Use("gtops.jobs.s3:cors_rules", "s3", ("GetBucketCors",), "cors_buckets", "jobs"),
         Use(f"{A}:_upload", "s3", ("HeadObject", "PutObject"), "job_assets", "jobs", APPLY),

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from gtops.kinds.base import AwsHandle
     from gtops.live import LiveState
     from gtops.plan import Change
+    from gtops.preflight import Finding, Preflight
     from gtops.spec import Spec
 
 NAME = "cognito_user"
@@ -211,6 +212,13 @@ def export(run: Export) -> dict[str, Any] | None:
     return {SPEC_KEY: members}
 
 
+def preflight(run: Preflight) -> list[Finding]:
+    """Cognito's 50 e-mails a day (default e-mail) and 100 groups per user (gtops.members.preflight)."""
+    from gtops.members.preflight import check
+
+    return check(run)
+
+
 def write_workers(ctx: ApplyContext, changes: list[Change]) -> Any:
     from gtops.members.apply import apply_members
 
@@ -228,9 +236,18 @@ KIND = Kind(
     plan=plan,
     export=export,
     batch=write_workers,
+    preflight=preflight,
     iam=(
         Use("gtops.members.read:list_users", "cognito-idp", ("ListUsers",), "pool", "members"),
         Use("gtops.members.read:group_members", "cognito-idp", ("ListUsersInGroup",), "pool", "members"),
+        # Checks before apply: a worker's groups beyond the spec's, in a pool of more than 100 groups.
+        Use(
+            "gtops.members.preflight:user_groups",
+            "cognito-idp",
+            ("AdminListGroupsForUser",),
+            "pool",
+            "members",
+        ),
         Use(
             "gtops.members.read:email_subscriptions",
             "sns",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gtops.apply.context import ApplyContext
     from gtops.live import LiveState
     from gtops.plan import Change
+    from gtops.preflight import Finding, Preflight
     from gtops.setup import Setup
 
 NAME = "sagemaker_workteam"
@@ -243,6 +244,37 @@ def delete(ctx: ApplyContext, change: Change) -> None:
             raise
 
 
+# "You cannot create more than 25 work teams in an account and region." (SageMaker API reference,
+# CreateWorkteam; the 26th fails with ResourceLimitExceeded.)
+MAX_TEAMS = 25
+
+
+def preflight(run: Preflight) -> list[Finding]:
+    """The region's work teams after this plan (every team of the region is read) stay within 25."""
+    from gtops.plan import Action
+    from gtops.preflight import error
+
+    creates = run.changes(NAME, Action.CREATE)
+    if not creates:
+        return []
+    existing = run.live.of_kind(NAME)
+    total = len(existing) - len(run.changes(NAME, Action.DELETE)) + len(creates)
+    if total <= MAX_TEAMS:
+        return []
+    names = ", ".join(c.address.name for c in creates)
+    return [
+        error(
+            f"{NAME} ({names})",
+            f"the plan creates {len(creates)} work team{'s' if len(creates) != 1 else ''} where "
+            f"{run.aws.region} already has {len(existing)}: {total} in all, but AWS allows at most "
+            f"{MAX_TEAMS} work teams per account and Region (CreateWorkteam fails with "
+            "ResourceLimitExceeded).",
+            "delete work teams no longer used (aws sagemaker delete-workteam --workteam-name NAME), or put "
+            "these teams' groups on existing teams (a team takes up to 10 groups).",
+        )
+    ]
+
+
 KIND = Kind(
     NAME,
     spec_key=SPEC_KEY,
@@ -254,6 +286,7 @@ KIND = Kind(
     desired=desired,
     read=read,
     export=export,
+    preflight=preflight,
     steps={"create": create, "update": update, "delete": delete},
     iam=(
         Use("gtops.kinds.sagemaker:workteams", "sagemaker", ("ListWorkteams",), "any", "workforce_or_teams"),

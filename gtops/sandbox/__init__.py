@@ -25,8 +25,10 @@ def install() -> None:
         if cognito is not None:
             cognito.install()
 
-        from gtops.sandbox import hooks
+        from gtops.sandbox import hooks, preflight
         from gtops.sandbox.sagemaker import GroundTruthResponse
+
+        preflight.install()
 
         for service in hooks.URL_MODULES:
             replace = {"{0}/$": GroundTruthResponse.dispatch} if service == "sagemaker" else None

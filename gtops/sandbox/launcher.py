@@ -231,17 +231,21 @@ def status(port: int) -> dict[str, Any]:
     }
 
 
-def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]:
-    """Create the missing S3 buckets among `buckets` in the sandbox; returns those it created."""
+def _client(service: str, endpoint_url: str, region: str) -> Any:
     import boto3
 
-    s3 = boto3.client(
-        "s3",
+    return boto3.client(
+        service,
         endpoint_url=endpoint_url,
         region_name=region,
         aws_access_key_id=SANDBOX_ACCESS_KEY,
         aws_secret_access_key=SANDBOX_SECRET_KEY,
     )
+
+
+def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]:
+    """Create the missing S3 buckets among `buckets` in the sandbox; returns those it created."""
+    s3 = _client("s3", endpoint_url, region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     created = []
     for bucket in sorted(buckets - existing):
@@ -249,4 +253,33 @@ def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]
         kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": where}
         s3.create_bucket(Bucket=bucket, **kwargs)
         created.append(bucket)
+    return created
+
+
+SAGEMAKER_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
+
+
+def seed_roles(endpoint_url: str, roles: set[str], region: str) -> list[str]:
+    """Create the missing job roles among `roles` (ARNs of the sandbox's account) with SageMaker's trust;
+    returns those it created. gtops checks before apply that a job's role exists and trusts SageMaker."""
+    iam = _client("iam", endpoint_url, region)
+    account = _client("sts", endpoint_url, region).get_caller_identity()["Account"]
+    created = []
+    for arn in sorted(roles):
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or parts[4] != account or not parts[5].startswith("role/"):
+            continue  # another account's role: the plan says so
+        path, _, name = parts[5][len("role") :].rpartition("/")
+        try:
+            iam.get_role(RoleName=name)
+            continue
+        except iam.exceptions.NoSuchEntityException:
+            pass
+        iam.create_role(RoleName=name, Path=path + "/", AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST))
+        created.append(arn)
     return created

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def env(server, tmp_path):
-    """The session's sandbox server (emptied), and the examples' data as a user would have it."""
+    """The session's sandbox server (emptied)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTOPS_"))}
     base.update(
         AWS_ENDPOINT_URL=server,
@@ -35,16 +35,21 @@ def env(server, tmp_path):
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
         NO_COLOR="1",
     )
-    # The examples' data bucket, as a user would have it.
+    return base
+
+
+def demo_data(env: dict, region: str) -> None:
+    """The examples' data bucket, as a user would have it: in the spec's Region (Ground Truth reads input
+    only from a bucket in the job's Region, and gtops checks that before apply)."""
     s3 = boto3.client(
         "s3",
-        endpoint_url=server,
-        region_name="us-east-1",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    s3.create_bucket(Bucket="gtops-demo-data")  # the examples' images are in their folders
-    return base
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket="gtops-demo-data", **where)  # the examples' images are in their folders
 
 
 def gtops(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -64,6 +69,7 @@ def sm(env: dict, region: str):
 def test_birds_example_applies_completes_and_exports_coco(env, server, tmp_path):
     from pycocotools.coco import COCO
 
+    demo_data(env, "eu-central-1")
     done = gtops(env, "apply", "specs/birds", "--auto-approve")
     assert done.returncode == 0, done.stderr + done.stdout
     client = sm(env, "eu-central-1")
@@ -105,6 +111,7 @@ def test_birds_example_applies_completes_and_exports_coco(env, server, tmp_path)
 
 
 def test_custom_example_deploys_lambdas_and_previews(env, tmp_path):
+    demo_data(env, "us-east-1")
     done = gtops(env, "apply", "specs/custom-eye-nose", "--auto-approve")
     assert done.returncode == 0, done.stderr + done.stdout
     job = sm(env, "us-east-1").describe_labeling_job(LabelingJobName="custom-job-eye-nose")

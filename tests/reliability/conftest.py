@@ -30,4 +30,13 @@ def demo_bucket(inproc) -> str:
     return "gtops-demo-data"
 
 
+@pytest.fixture
+def demo_role(inproc) -> str:
+    """trains-and-cars' job role, trusted by SageMaker, as a user would have it (gtops checks before apply
+    that a job's role exists and trusts SageMaker)."""
+    from rel_helpers import create_demo_role
+
+    return create_demo_role()
+
+
 __all__ = ["ACCOUNT"]

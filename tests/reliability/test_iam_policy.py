@@ -95,6 +95,13 @@ def resources_of(
         if "Key" in p:
             return [(action, f"{ARN}:s3:::{p['Bucket']}/{p['Key']}", {})]
         return [(action, f"{ARN}:s3:::{p['Bucket']}", {})]
+    if svc == "iam" and op == "SimulatePrincipalPolicy":
+        return [(action, p["PolicySourceArn"], {})]
+    if svc == "kms":
+        key = p["KeyId"]
+        if not key.startswith("arn:") or ":alias/" in key:  # an alias is authorized on the key it names
+            key = f"{ARN}:kms:{REGION}:{ACCOUNT}:key/{key if not key.startswith(('arn:', 'alias/')) else '*'}"
+        return [(action, key, {})]
     if svc == "iam":
         context = {}
         boundary = None
@@ -239,7 +246,7 @@ def test_every_operation_in_gtops_source_is_in_the_table():
     from botocore import xform_name
 
     session = botocore.session.get_session()
-    services = ("cognito-idp", "sagemaker", "sns", "s3", "iam", "lambda", "sts")
+    services = ("cognito-idp", "sagemaker", "sns", "s3", "iam", "lambda", "sts", "kms")
     candidates: dict[str, set[str]] = {}  # snake_case method or PascalCase name -> service:Operation
     for service in services:
         for op in session.get_service_model(service).operation_names:
@@ -294,7 +301,10 @@ def test_read_only_variant_has_no_writes():
     for spec in (STACK, TRAINS):
         policy = policy_for(str(spec), "--read-only")
         actions = {a.split(":", 1)[1] for s in policy["Statement"] for a in s["Action"]}
-        writes = {a for a in actions if not a.startswith(("Describe", "List", "Get"))}
+        # iam:SimulatePrincipalPolicy (the permission check before apply) reads policies: its IAM access
+        # level is Read (Service Authorization Reference for IAM); Cognito's Admin reads are reads too.
+        reads = ("Describe", "List", "Get", "Simulate")
+        writes = {a for a in actions if not a.removeprefix("Admin").startswith(reads)}
         assert writes == set()
 
 
@@ -374,7 +384,7 @@ def test_stack_apply_and_plan_calls_are_all_allowed(inproc, recorder):
     assert "cognito-idp:CreateUserPool on * (cognito-idp:CreateUserPool)" in denied(read_policy, applied)
 
 
-def test_trains_and_cars_apply_and_plan_calls_are_all_allowed(inproc, recorder, demo_bucket):
+def test_trains_and_cars_apply_and_plan_calls_are_all_allowed(inproc, recorder, demo_bucket, demo_role):
     apply_policy = policy_for(str(TRAINS))
     read_policy = policy_for(str(TRAINS), "--read-only")
     recorder.clear()

@@ -216,7 +216,9 @@ def test_exported_rosters_cannot_run_as_spreadsheet_formulas(inproc, tmp_path):
     assert not [c for c in users if any(f["path"] in ("phone", "attributes.given_name") for f in c["fields"])]
 
 
-def test_a_lost_create_labeling_job_answer_is_recognised_as_gtops_own(inproc, demo_bucket, monkeypatch):
+def test_a_lost_create_labeling_job_answer_is_recognised_as_gtops_own(
+    inproc, demo_bucket, demo_role, monkeypatch
+):
     """The call succeeds, its answer never arrives, botocore retries and gets ResourceInUse: the run that
     created the job must recognise it (tags and configuration), not ask to rename it."""
     from botocore.client import BaseClient
@@ -243,7 +245,9 @@ def test_a_lost_create_labeling_job_answer_is_recognised_as_gtops_own(inproc, de
 
 
 @pytest.mark.parametrize("owner", ["another-setup", None])
-def test_a_job_of_the_same_name_that_is_not_gtops_own_still_asks_for_a_rename(inproc, demo_bucket, owner):
+def test_a_job_of_the_same_name_that_is_not_gtops_own_still_asks_for_a_rename(
+    inproc, demo_bucket, demo_role, owner
+):
     sm = boto("sagemaker")
     assert gtops_inproc("apply", str(TRAINS), "--auto-approve").code == 0
     job = sm.describe_labeling_job(LabelingJobName="image-labeling-job20")

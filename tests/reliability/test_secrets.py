@@ -53,7 +53,7 @@ def _client_secrets() -> list[str]:
 
 @pytest.mark.slow
 def test_no_secret_in_any_output_or_written_file(
-    inproc, generated_passwords, demo_bucket, monkeypatch, tmp_path
+    inproc, generated_passwords, demo_bucket, demo_role, monkeypatch, tmp_path
 ):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     monkeypatch.chdir(tmp_path)

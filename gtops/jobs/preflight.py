@@ -123,7 +123,7 @@ def buckets(ctx: Preflight, jobs: list[Prepared]) -> list[Finding]:
             out.append(
                 error(
                     subject,
-                    f"the bucket does not exist ({_jobs(users)} use it).",
+                    f"the bucket does not exist ({_jobs(users)} {'uses' if len(users) == 1 else 'use'} it).",
                     f"create it in {region} (aws s3 mb s3://{name} --region {region}), or name another "
                     "bucket.",
                 )

@@ -141,13 +141,15 @@ def test_custom_example_deploys_lambdas_and_previews(env, tmp_path):
 @pytest.mark.slow
 def test_custom_example_runs_its_own_consolidation_on_the_sandbox_server(env, server):
     """The example's Lambdas run in the sandbox server: the output is what its consolidation returned."""
+    demo_data(env, "us-east-1")
     done = gtops(env, "apply", "specs/custom-eye-nose", "--auto-approve")
     assert done.returncode == 0, done.stderr + done.stdout
     for _ in range(5):  # one step at a time: each batch runs the two Lambdas (about a second each)
         assert control(server, "advance", {"steps": 1})
     status = gtops(env, "status", "specs/custom-eye-nose", "--format", "json")
     (row,) = json.loads(status.stdout)["jobs"]
-    assert row["status"] == "Completed" and row["labeled"] == 3 and row["failed"] == 0
+    images = len(list((REPO / "specs/custom-eye-nose/images").glob("*.png")))
+    assert row["status"] == "Completed" and row["labeled"] == images and row["failed"] == 0
     s3 = boto3.client(
         "s3",
         endpoint_url=env["AWS_ENDPOINT_URL"],
@@ -157,7 +159,7 @@ def test_custom_example_runs_its_own_consolidation_on_the_sandbox_server(env, se
     )
     bucket, _, key = row["output_manifest"][5:].partition("/")
     lines = [json.loads(x) for x in s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines()]
-    assert len(lines) == 3
+    assert len(lines) == images
     for line in lines:
         workers = line["eye-nose"]["workers"]  # the example's ground_truth_postprocess.py output
         assert workers and all(w["workerId"] for w in workers)

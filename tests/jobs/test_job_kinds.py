@@ -461,3 +461,28 @@ def test_lambda_settings_change_in_place_and_an_own_role_is_used(workspace):
     assert functions["gtops-jobtest-pre"].action is Action.NOOP
     ws.apply()
     assert lam.get_function(FunctionName="faces-consolidation")["Configuration"]["MemorySize"] == 512
+
+
+def test_texts_sent_to_a_streaming_text_job_are_labeled(workspace, capsys):
+    from gtops.sandbox import advance_jobs
+    from tests.jobs.test_results_status import run
+
+    ws = workspace
+    ws.write(
+        STREAM.replace("stream-boxes", "reviews")
+        .replace("bounding_box", "text_classification")
+        .replace("[train, car]", "[good, bad]")
+    )
+    ws.apply()
+    advance_jobs("reviews", steps=1)
+    code, _, err = run(capsys, "send", "reviews", "s3://data-bucket/a.png", "--spec", str(ws.root))
+    assert code == 1 and "this job labels text: send it with --text" in err
+    code, _, err = run(
+        capsys, "send", "reviews", "--text", "Great product", "Broke in a day", "--spec", str(ws.root)
+    )
+    assert code == 0, err
+    advance_jobs("reviews", steps=3)
+    done = ws.describe("reviews")
+    lines = manifest(ws, done["LabelingJobOutput"]["OutputDatasetS3Uri"])
+    assert [line["source"] for line in lines] == ["Great product", "Broke in a day"]
+    assert all(line["reviews-metadata"]["class-name"] in ("good", "bad") for line in lines)

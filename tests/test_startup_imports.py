@@ -51,3 +51,23 @@ def test_a_plan_imports_no_numpy_no_moto_and_no_template_engine_without_template
     found = imported(["plan", "--endpoint-url", server, str(STACK)], **env)
     assert {"boto3", "jsonschema"} <= found  # it does talk to AWS and check the spec
     assert found & (NEVER | {"liquid"}) == set()
+
+
+def test_sandbox_buckets_are_seeded_only_when_the_spec_names_one(monkeypatch):
+    from types import SimpleNamespace
+
+    from gtops.commands import _common
+    from gtops.sandbox import launcher
+    from gtops.settings import Settings
+
+    seeded: list[set[str]] = []
+    monkeypatch.setattr(launcher, "ensure_running", lambda port, quiet=True: "http://127.0.0.1:1")
+    monkeypatch.setattr(launcher, "seed_buckets", lambda url, buckets, region: seeded.append(buckets) or [])
+    settings = Settings(sandbox=True)
+    no_bucket = SimpleNamespace(setup=SimpleNamespace(region="us-east-1", lock=None, jobs=[]))
+    assert _common.endpoint_for(settings, no_bucket) == "http://127.0.0.1:1"
+    assert seeded == []  # no S3 client, no call
+    job = SimpleNamespace(output="s3://out-bucket/x/", assets=None, input={"manifest": "s3://in-bucket/m"})
+    with_buckets = SimpleNamespace(setup=SimpleNamespace(region="us-east-1", lock=None, jobs=[job]))
+    _common.endpoint_for(settings, with_buckets)
+    assert seeded == [{"out-bucket", "in-bucket"}]

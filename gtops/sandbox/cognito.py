@@ -389,6 +389,52 @@ def _delete_user_pool(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ----------------------------------------------------------------------------------------------------
+# groups
+
+
+def _teams_using(account_id: str, region: str, pool_id: str, group: str) -> list[str]:
+    """Work teams of the emulated SageMaker whose Cognito member definitions name this pool's group.
+
+    Read without the sagemaker lock (the lock order is sagemaker -> cognito-idp, and this runs holding the
+    Cognito one): a snapshot of the teams is enough for a refusal."""
+    from gtops.sandbox.sagemaker import gt_backends
+
+    regions = gt_backends.get(account_id) or {}
+    backend = regions.get(region) if hasattr(regions, "get") else None
+    if backend is None:
+        return []
+    found = []
+    for team in list(backend.workteams.values()):
+        for member in team.get("MemberDefinitions") or []:
+            cognito = member.get("CognitoMemberDefinition") or {}
+            if cognito.get("UserPool") == pool_id and cognito.get("UserGroup") == group:
+                found.append(team["WorkteamName"])
+                break
+    return sorted(found)
+
+
+def _delete_group(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def delete_group(self: Any, user_pool_id: str, group_name: str) -> None:
+        with _LOCK:
+            self.describe_user_pool(user_pool_id)
+            # Ground Truth developer guide, "Manage a Private Workforce (Amazon Cognito Console)"
+            # (https://docs.aws.amazon.com/sagemaker/latest/dg/sms-workforce-management-private-cognito.html):
+            # "Deleting a Amazon Cognito user group that is associated with an Amazon SageMaker AI work team
+            # will result in an error." AWS documents no code or message: InvalidParameterException is the
+            # only modelled DeleteGroup error that fits, and the wording is the sandbox's own (assumed).
+            teams = _teams_using(self.account_id, self.region_name, user_pool_id, group_name)
+            if teams:
+                raise _invalid(
+                    f"Group {group_name} is associated with the SageMaker work team(s) {', '.join(teams)}; "
+                    "remove it from the work team first (gtops sandbox wording, not AWS's)."
+                )
+            return original(self, user_pool_id, group_name)
+
+    return delete_group
+
+
+# ----------------------------------------------------------------------------------------------------
 # domains
 
 
@@ -691,6 +737,7 @@ def install() -> None:
         _patch(backend_cls, "update_user_pool_client", _update_user_pool_client)
         _patch(backend_cls, "admin_create_user", _admin_create_user)
         _patch(backend_cls, "admin_update_user_attributes", _admin_update_user_attributes)
+        _patch(backend_cls, "delete_group", _delete_group)
         for name in _USER_METHODS:
             _patch(backend_cls, name, _locked)
         for name, (keyword, member) in _PAGE_LIMITS.items():

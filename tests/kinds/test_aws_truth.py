@@ -26,10 +26,14 @@ def _apply(folder: Path, *extra: str) -> tuple[int, str, str]:
 
 # -- 1. team updates run before the deletes of the groups they drop -----------------------------------------
 
-TWO_GROUPS = STACK.read_text().replace(
-    "groups:\n  - name: Label-group\n    description: Train and car labelers\n",
-    "groups:\n  - name: Label-group\n    description: Train and car labelers\n  - name: Old-group\n",
-).replace("    groups: [Label-group]\n", "    groups: [Label-group, Old-group]\n")
+TWO_GROUPS = (
+    STACK.read_text()
+    .replace(
+        "groups:\n  - name: Label-group\n    description: Train and car labelers\n",
+        "groups:\n  - name: Label-group\n    description: Train and car labelers\n  - name: Old-group\n",
+    )
+    .replace("    groups: [Label-group]\n", "    groups: [Label-group, Old-group]\n")
+)
 ONE_GROUP = STACK.read_text() + "prune:\n  groups: true\n"
 
 
@@ -72,3 +76,75 @@ def test_deleting_the_group_first_is_what_aws_refuses(moto_cli, tmp_path, monkey
 @pytest.fixture(autouse=True)
 def _region(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+# -- 2. MFA as AWS takes it: a factor, set through SetUserPoolMfaConfig -------------------------------------
+
+
+def _pool_mfa() -> tuple[str, dict]:
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    (pool,) = idp.list_user_pools(MaxResults=60)["UserPools"]
+    described = idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+    return described["MfaConfiguration"], idp.get_user_pool_mfa_config(UserPoolId=pool["Id"])
+
+
+def _with_mfa(mfa: str) -> str:
+    return STACK.read_text().replace("  sign_in: email\n", f"  sign_in: email\n  mfa: {mfa}\n")
+
+
+def test_mfa_optional_on_a_new_pool_is_set_with_totp(moto_cli, tmp_path):
+    folder = _write(tmp_path / "s", _with_mfa("optional"))
+    code, out, err = _apply(folder)
+    assert code == 0, out + err
+    mode, config = _pool_mfa()
+    assert mode == "OPTIONAL"
+    assert config["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    assert run_main("plan", str(folder), "--detailed-exitcode")[0] == 0
+
+
+def test_mfa_turned_on_later_from_off(moto_cli, tmp_path):
+    assert _apply(_write(tmp_path / "off", _with_mfa("off")))[0] == 0
+    assert _pool_mfa()[0] == "OFF"
+    folder = _write(tmp_path / "on", _with_mfa("{mode: on, totp: true}"))
+    code, out, err = run_main("plan", str(folder))
+    assert code == 0 and "~ mfa.mode" in out and '"off" -> "on"' in out, out + err
+    code, out, err = _apply(folder)
+    assert code == 0, out + err
+    assert _pool_mfa()[0] == "ON"
+    assert run_main("plan", str(folder), "--detailed-exitcode")[0] == 0
+    # ... and off again: the mode only (AWS refuses OFF together with a factor).
+    assert _apply(_write(tmp_path / "off2", _with_mfa("off")))[0] == 0
+    assert _pool_mfa()[0] == "OFF"
+
+
+def test_mfa_by_sms_names_the_role_cognito_assumes(moto_cli, tmp_path):
+    role = "arn:aws:iam::123456789012:role/cognito-sms"
+    folder = _write(tmp_path / "s", _with_mfa(f"{{mode: on, sms: {{role_arn: '{role}', external_id: lab}}}}"))
+    code, out, err = _apply(folder)
+    assert code == 0, out + err
+    mode, config = _pool_mfa()
+    assert mode == "ON"
+    assert config["SmsMfaConfiguration"]["SmsConfiguration"] == {"SnsCallerArn": role, "ExternalId": "lab"}
+    assert run_main("plan", str(folder), "--detailed-exitcode")[0] == 0
+    code, out, _ = run_main("iam-policy", str(folder), "--account", "123456789012")
+    assert code == 0
+    sms = [s for s in __import__("json").loads(out)["Statement"] if s["Sid"] == "PassSmsRoleToCognito"]
+    assert sms and sms[0]["Resource"] == role
+    assert sms[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "cognito-idp.amazonaws.com"}}
+
+
+@pytest.mark.parametrize(
+    ("mfa", "message"),
+    [
+        ("{mode: optional}", "pool.mfa: mode optional needs a factor: totp: true"),
+        ("{mode: on, totp: false}", "pool.mfa: mode on needs a factor"),
+        ("{mode: off, totp: true}", "pool.mfa.totp: mode off takes no factor"),
+        ("{mode: on, totp: true, sms: {role_arn: nope}}", "pool.mfa.sms.role_arn: 'nope' is not valid"),
+        ("sometimes", "pool.mfa: must be one of off, optional, on"),
+    ],
+)
+def test_mfa_aws_would_refuse_is_refused_at_validate(tmp_path, mfa, message):
+    folder = _write(tmp_path / "s", _with_mfa(mfa))
+    code, _, err = run_main("validate", str(folder))
+    assert code == 1
+    assert "setup.yaml:9:" in err and message in err, err

@@ -30,7 +30,9 @@ def _members(setup: dict[str, Any], *groups: str) -> list[dict[str, Any]]:
 def test_deleting_a_group_a_team_uses_is_refused(sandbox: Any, cognito_setup: Any) -> None:
     setup = cognito_setup(sandbox, groups=("kept", "used", "free"))
     sm, idp = sandbox.client("sagemaker"), sandbox.client("cognito-idp")
-    sm.create_workteam(WorkteamName="team", MemberDefinitions=_members(setup, "kept", "used"), Description="d")
+    sm.create_workteam(
+        WorkteamName="team", MemberDefinitions=_members(setup, "kept", "used"), Description="d"
+    )
     with pytest.raises(ClientError) as used:
         idp.delete_group(UserPoolId=setup["pool"], GroupName="used")
     code, message = _error(used)
@@ -54,3 +56,63 @@ def test_a_group_of_the_same_name_in_another_pool_is_not_blocked(sandbox: Any, c
         WorkteamName="team", MemberDefinitions=_members(setup), Description="d"
     )
     sandbox.client("cognito-idp").delete_group(UserPoolId=other["pool"], GroupName="g")
+
+
+# -- 2. MFA needs a factor: SMS at create, TOTP or SMS through SetUserPoolMfaConfig ------------------------
+
+SMS = {"SnsCallerArn": "arn:aws:iam::123456789012:role/cognito-sms", "ExternalId": "gtops"}
+SMS_REQUIRED = "SMS configuration and Auto verification for phone_number are required when MFA is"
+
+
+def test_create_user_pool_with_mfa_needs_an_sms_configuration(sandbox: Any) -> None:
+    idp = sandbox.client("cognito-idp")
+    for mode in ("ON", "OPTIONAL"):
+        with pytest.raises(ClientError) as refused:
+            idp.create_user_pool(PoolName=f"p-{mode}", MfaConfiguration=mode)
+        code, message = _error(refused)
+        assert code == "InvalidParameterException" and message.startswith(SMS_REQUIRED)
+    assert idp.list_user_pools(MaxResults=60)["UserPools"] == []
+    pool = idp.create_user_pool(PoolName="sms", MfaConfiguration="OPTIONAL", SmsConfiguration=SMS)
+    assert pool["UserPool"]["MfaConfiguration"] == "OPTIONAL"
+
+
+def test_mfa_goes_on_through_set_user_pool_mfa_config(sandbox: Any) -> None:
+    idp = sandbox.client("cognito-idp")
+    pool = idp.create_user_pool(PoolName="p")["UserPool"]["Id"]
+    # UpdateUserPool from OFF with no factor anywhere: refused like the create (assumed).
+    with pytest.raises(ClientError) as update:
+        idp.update_user_pool(UserPoolId=pool, MfaConfiguration="OPTIONAL")
+    assert _error(update)[1].startswith(SMS_REQUIRED)
+    # SetUserPoolMfaConfig: ON or OPTIONAL needs a factor, OFF takes none (AWS's own messages).
+    for request in ({}, {"SoftwareTokenMfaConfiguration": {"Enabled": False}}):
+        with pytest.raises(ClientError) as none:
+            idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="ON", **request)
+        assert _error(none) == (
+            "InvalidParameterException",
+            "Invalid MFA configuration given, can't disable all MFAs with a required or optional "
+            "configuration.",
+        )
+    with pytest.raises(ClientError) as off:
+        idp.set_user_pool_mfa_config(
+            UserPoolId=pool, MfaConfiguration="OFF", SmsMfaConfiguration={"SmsConfiguration": SMS}
+        )
+    assert "can't turn off MFA and configure an MFA together" in _error(off)[1]
+    # TOTP only, on an existing pool ("ON only at creation" is stale), then kept by a later update.
+    answer = idp.set_user_pool_mfa_config(
+        UserPoolId=pool, MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True}
+    )
+    assert answer["MfaConfiguration"] == "ON"
+    assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["MfaConfiguration"] == "ON"
+    got = idp.get_user_pool_mfa_config(UserPoolId=pool)
+    assert got["MfaConfiguration"] == "ON" and got["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    idp.update_user_pool(UserPoolId=pool, MfaConfiguration="ON")  # what a read-modify-write re-sends
+    # ... and off again.
+    idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
+    idp.update_user_pool(UserPoolId=pool, MfaConfiguration="OFF")
+    assert idp.get_user_pool_mfa_config(UserPoolId=pool)["MfaConfiguration"] == "OFF"
+    # SMS through SetUserPoolMfaConfig becomes the pool's SmsConfiguration.
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool, MfaConfiguration="OPTIONAL", SmsMfaConfiguration={"SmsConfiguration": SMS}
+    )
+    described = idp.describe_user_pool(UserPoolId=pool)["UserPool"]
+    assert described["MfaConfiguration"] == "OPTIONAL" and described["SmsConfiguration"] == SMS

@@ -148,3 +148,57 @@ def test_mfa_aws_would_refuse_is_refused_at_validate(tmp_path, mfa, message):
     code, _, err = run_main("validate", str(folder))
     assert code == 1
     assert "setup.yaml:9:" in err and message in err, err
+
+
+# -- 3. workforce states: gtops waits, and a forced rename converges in one apply ----------------------------
+
+
+def _portal_everywhere() -> tuple[str, list[str], str]:
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    (wf,) = sm.list_workforces()["Workforces"]
+    (pool,) = idp.list_user_pools(MaxResults=60)["UserPools"]
+    (client,) = idp.list_user_pool_clients(UserPoolId=pool["Id"])["UserPoolClients"]
+    described = idp.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=client["ClientId"])
+    invite = idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["AdminCreateUserConfig"]
+    return (
+        wf["SubDomain"],
+        described["UserPoolClient"]["CallbackURLs"],
+        invite["InviteMessageTemplate"]["EmailMessage"],
+    )
+
+
+def test_a_forced_workforce_rename_converges_in_one_apply(moto_cli, tmp_path):
+    moto_cli.configure(workforce_seconds=0.2)  # create, update and delete take time, as on AWS
+    code, out, err = _apply(_write(tmp_path / "first", STACK.read_text()))
+    assert code == 0, out + err
+    assert "sagemaker_workforce.default: Still initializing..." in err
+    old, _, _ = _portal_everywhere()
+
+    renamed = _write(
+        tmp_path / "renamed", STACK.read_text().replace("  name: default\n", "  name: renamed\n")
+    )
+    code, out, _ = run_main("plan", str(renamed))
+    assert "# sagemaker_workforce.renamed must be replaced" in out, out
+    assert "# cognito_client_oauth.labelclient will be updated in-place" in out, out
+    assert "# cognito_invitation.LabelUserPool will be updated in-place" in out, out
+
+    code, out, err = _apply(renamed, "--force")
+    assert code == 0, out + err  # no "apply did not converge"
+    assert "sagemaker_workforce.default: Still deleting..." in err
+    new, callbacks, invite = _portal_everywhere()
+    assert new != old
+    assert callbacks == [f"https://{new}/oauth2/idpresponse"]
+    assert f"https://{new}" in invite and old not in invite
+    assert run_main("plan", str(renamed), "--detailed-exitcode")[0] == 0
+
+
+def test_an_update_waits_for_the_workforce_to_settle(moto_cli, tmp_path):
+    moto_cli.configure(workforce_seconds=0.2)
+    assert _apply(_write(tmp_path / "first", STACK.read_text()))[0] == 0
+    moved = STACK.read_text().replace("203.0.113.0/24", "198.51.100.0/24")
+    code, out, err = _apply(_write(tmp_path / "moved", moved))
+    assert code == 0, out + err
+    assert "sagemaker_workforce.default: Still updating..." in err
+    (wf,) = boto3.client("sagemaker", region_name="us-east-1").list_workforces()["Workforces"]
+    assert wf["Status"] == "Active" and wf["SourceIpConfig"]["Cidrs"] == ["198.51.100.0/24"]

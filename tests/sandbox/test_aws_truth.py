@@ -116,3 +116,67 @@ def test_mfa_goes_on_through_set_user_pool_mfa_config(sandbox: Any) -> None:
     )
     described = idp.describe_user_pool(UserPoolId=pool)["UserPool"]
     assert described["MfaConfiguration"] == "OPTIONAL" and described["SmsConfiguration"] == SMS
+
+
+# -- 3. workforces go through Initializing, Updating and Deleting ---------------------------------------
+
+
+def _status(sm: Any, name: str = "default") -> str:
+    return str(sm.describe_workforce(WorkforceName=name)["Workforce"]["Status"])
+
+
+def _until(check: Any, seconds: float = 5.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the sandbox's transition did not finish"
+        time.sleep(0.05)
+
+
+def test_workforce_states_take_the_configured_time(sandbox: Any, cognito_setup: Any) -> None:
+    setup = cognito_setup(sandbox)
+    sandbox.configure(workforce_seconds=0.3)
+    sm = sandbox.client("sagemaker")
+    config = {"UserPool": setup["pool"], "ClientId": setup["client"]}
+    sm.create_workforce(WorkforceName="default", CognitoConfig=config)
+    assert _status(sm) == "Initializing"
+    with pytest.raises(ClientError) as busy:
+        sm.update_workforce(WorkforceName="default", SourceIpConfig={"Cidrs": ["203.0.113.0/24"]})
+    assert _error(busy)[0] == "ConflictException"
+    with pytest.raises(ClientError) as team:
+        sm.create_workteam(WorkteamName="t", MemberDefinitions=_members(setup), Description="d")
+    assert _error(team)[0] == "ValidationException" and "Initializing" in _error(team)[1]
+    _until(lambda: _status(sm) == "Active")
+
+    sm.update_workforce(WorkforceName="default", SourceIpConfig={"Cidrs": ["203.0.113.0/24"]})
+    assert [w["Status"] for w in sm.list_workforces()["Workforces"]] == ["Updating"]
+    _until(lambda: _status(sm) == "Active")
+
+    sm.delete_workforce(WorkforceName="default")
+    assert _status(sm) == "Deleting"  # asynchronous: still described while it goes
+    sm.delete_workforce(WorkforceName="default")  # deleting again is no error
+    with pytest.raises(ClientError) as second:
+        sm.create_workforce(WorkforceName="renamed", CognitoConfig=config)
+    assert _error(second)[0] == "ValidationException" and "being deleted" in _error(second)[1]
+
+    def gone() -> bool:
+        try:
+            sm.describe_workforce(WorkforceName="default")
+        except ClientError as err:
+            return "No workforce" in err.response["Error"]["Message"]
+        return False
+
+    _until(gone)
+    assert sm.list_workforces()["Workforces"] == []
+    sm.create_workforce(WorkforceName="renamed", CognitoConfig=config)
+
+
+def test_workforce_states_are_instant_by_default(sandbox: Any, cognito_setup: Any) -> None:
+    setup = cognito_setup(sandbox)
+    sm = sandbox.client("sagemaker")
+    config = {"UserPool": setup["pool"], "ClientId": setup["client"]}
+    sm.create_workforce(WorkforceName="default", CognitoConfig=config)
+    assert _status(sm) == "Active"
+    sm.delete_workforce(WorkforceName="default")
+    assert sm.list_workforces()["Workforces"] == []

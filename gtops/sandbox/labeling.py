@@ -84,6 +84,7 @@ def on_create(job: dict[str, Any], account_id: str, region: str) -> None:
     try:
         objects = _read_manifest(manifest_uri, account_id) if manifest_uri else []
         sim["labels"] = _read_labels(job, account_id, sim["task"])
+        _check_started(job, account_id, region)
         bucket, _ = _split_s3(_output_prefix(job))
         _s3(account_id).get_bucket(bucket)
     except _JobFailure as failure:
@@ -683,6 +684,43 @@ def _read_labels(job: dict[str, Any], account_id: str, task: str) -> list[dict[s
     if not labels and task != "PassThrough":
         raise _JobFailure(f"ClientError: The label category configuration file {uri} has no labels.")
     return labels
+
+
+def _check_started(job: dict[str, Any], account_id: str, region: str) -> None:
+    """What AWS accepts at CreateLabelingJob but the job then fails on, with a FailureReason:
+
+    - the worker task template (UiTemplateS3Uri) cannot be read: no source says whether CreateLabelingJob
+      checks it; the sandbox fails the job as it fails one whose manifest cannot be read (assumed);
+    - a Lambda of the account (a custom task's) that does not exist: the job fails when Ground Truth invokes
+      it, with the real reason "ClientError: Exception invoking the Lambda function <arn>. LambdaErrorCode:
+      ... Ensure the Lambda function exists, that the role <role> has permissions to invoke it and try your
+      request again." (aws-samples/amazon-comprehend-semi-structured-documents-annotation-tools#3).
+    """
+    human = job.get("HumanTaskConfig") or {}
+    template = (human.get("UiConfig") or {}).get("UiTemplateS3Uri")
+    if template:
+        _get(template, account_id, "worker task template")
+    consolidation = (human.get("AnnotationConsolidationConfig") or {}).get("AnnotationConsolidationLambdaArn")
+    for arn in (human.get("PreHumanTaskLambdaArn"), consolidation):
+        parts = (arn or "").split(":")
+        if len(parts) < 7 or parts[4] != account_id:
+            continue  # AWS's own built-in Lambdas (checked at create) or none
+        if not _lambda_exists(account_id, parts[3], parts[6]):
+            raise _JobFailure(
+                f"ClientError: Exception invoking the Lambda function {arn}. LambdaErrorCode: "
+                f"ResourceNotFoundException. Ensure the Lambda function exists, that the role "
+                f"{job.get('RoleArn')} has permissions to invoke it and try your request again."
+            )
+
+
+def _lambda_exists(account_id: str, region: str, name: str) -> bool:
+    try:
+        from moto.awslambda.models import lambda_backends
+
+        lambda_backends[account_id][region].get_function(name)
+    except Exception:  # noqa: BLE001 - moto's UnknownFunctionException (or no Lambda emulation at all)
+        return False
+    return True
 
 
 def _put(account_id: str, uri: str, body: bytes) -> None:

@@ -70,21 +70,25 @@ def _now() -> dt.datetime:
 # the states (WorkforceStatus: Initializing | Updating | Deleting | Failed | Active) but no document says how
 # long each takes; Terraform's provider (internal/service/sagemaker/wait.go) waits Initializing/Updating ->
 # Active after CreateWorkforce and UpdateWorkforce, and Deleting -> gone after DeleteWorkforce, up to 10
-# minutes each. The sandbox holds each state `workforce_seconds` (a realism setting; 0, the default: instant).
+# minutes each. The sandbox holds each state `workforce_seconds` (a realism setting; 0, the default: instant),
+# as set at the time it is read: setting it to 0 finishes every transition in progress.
 _PENDING = "_gtops_pending"
-_SETTLES = "_gtops_settles_at"
+_STARTED = "_gtops_started_at"
+
+
+def _hold() -> float:
+    from gtops.sandbox.realism import REALISM
+
+    return REALISM.config.workforce_seconds
 
 
 def _transition(workforce: dict[str, Any], status: str) -> bool:
     """Start a transition; False when the realism setting makes it instant (the caller finishes it)."""
-    from gtops.sandbox.realism import REALISM
-
-    seconds = REALISM.config.workforce_seconds
-    if seconds <= 0:
+    if _hold() <= 0:
         return False
     workforce["Status"] = status
     workforce[_PENDING] = status
-    workforce[_SETTLES] = time.monotonic() + seconds
+    workforce[_STARTED] = time.monotonic()
     return True
 
 
@@ -217,13 +221,13 @@ class GroundTruthResponse(SageMakerResponse):
     # -- workforces -------------------------------------------------------------------------------
     def _settle(self) -> dict[str, dict[str, Any]]:
         """The region's workforces, with every transition whose time has come finished."""
-        now = time.monotonic()
+        now, hold = time.monotonic(), _hold()
         for workforce in list(self.gt.workforces.values()):
             pending = workforce.get(_PENDING)
-            if pending is None or now < workforce[_SETTLES]:
+            if pending is None or now - workforce[_STARTED] < hold:
                 continue
             workforce.pop(_PENDING)
-            workforce.pop(_SETTLES)
+            workforce.pop(_STARTED)
             if pending == "Deleting":
                 self._forget_workforce(workforce)
             else:
@@ -517,12 +521,20 @@ class GroundTruthResponse(SageMakerResponse):
         return job
 
     def _check_job(self, params: dict[str, Any]) -> None:
+        from gtops.sandbox import job_rules
+
         human = params["HumanTaskConfig"]
         team_arn = human["WorkteamArn"]
         crowd = f"{PUBLIC_CROWD_ACCOUNT}:workteam/public-crowd/default"
         public = f"arn:{self.partition}:sagemaker:{self.region}:{crowd}"
         if team_arn != public and not any(t["WorkteamArn"] == team_arn for t in self.gt.workteams.values()):
             raise _invalid(f"Workteam {team_arn} does not exist.")
+        job_rules.check_role(params["RoleArn"], self.current_account)
+        job_rules.check_ui(human, self.region)
+        job_rules.check_lambdas(human, self.current_account, self.region)
+        job_rules.check_limits(human, public=team_arn == public)
+        if team_arn == public:
+            job_rules.check_public(human)
         ui = human.get("UiConfig") or {}
         if bool(ui.get("UiTemplateS3Uri")) == bool(ui.get("HumanTaskUiArn")):
             raise _invalid("UiConfig needs exactly one of UiTemplateS3Uri and HumanTaskUiArn.")

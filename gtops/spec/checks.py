@@ -497,6 +497,15 @@ class Checker:
                         f"'{fn}' is not a Lambda function ARN "
                         "(arn:aws:lambda:<region>:<account>:function:<name>)",
                     )
+                elif self.region and fn.split(":")[3] != self.region:
+                    # Ground Truth calls the job's Lambdas in the job's region; the sandbox refuses another
+                    # region's at CreateLabelingJob (gtops/sandbox/job_rules.py; assumed, no source either
+                    # way).
+                    self.add(
+                        p + ("lambdas", key),
+                        f"'{fn}' is in region {fn.split(':')[3]}; the job runs in {self.region}: "
+                        "deploy the function there",
+                    )
             elif not fn.endswith(".py"):
                 self.add(p + ("lambdas", key), "must be a Lambda ARN or a local .py file")
             else:

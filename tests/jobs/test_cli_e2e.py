@@ -16,6 +16,7 @@ import pytest
 
 from tests.inprocess import gtops_here
 from tests.jobs.conftest import png
+from tests.sandbox.conftest import EXAMPLE_ROLE, ensure_role
 from tests.sandbox_server import control
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,6 +46,14 @@ def env(server, tmp_path):
         aws_secret_access_key="testing",
     )
     s3.create_bucket(Bucket="gtops-demo-data")
+    iam = boto3.client(
+        "iam",
+        endpoint_url=server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ensure_role(iam, *EXAMPLE_ROLE)
     for i in range(3):
         s3.put_object(Bucket="gtops-demo-data", Key=f"data/animal/animal-{i}.png", Body=png(8, 6))
     return base

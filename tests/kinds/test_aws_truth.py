@@ -168,8 +168,33 @@ def _portal_everywhere() -> tuple[str, list[str], str]:
     )
 
 
-def test_a_forced_workforce_rename_converges_in_one_apply(moto_cli, tmp_path):
-    moto_cli.configure(workforce_seconds=0.2)  # create, update and delete take time, as on AWS
+class ShortPolls:
+    """gtops's workforce polling, with 20 ms between polls instead of its 2 s and more."""
+
+    def __init__(self, time):
+        self._time = time
+
+    def __getattr__(self, name):
+        return getattr(self._time, name)
+
+    def sleep(self, seconds):
+        self._time.sleep(0.02)
+
+
+@pytest.fixture
+def slow_workforce(moto_cli, monkeypatch):
+    """Workforce transitions take half a second in the sandbox (time, as on AWS); gtops polls briskly."""
+    import time
+
+    import gtops.kinds.sagemaker as shared
+
+    monkeypatch.setattr(shared, "time", ShortPolls(time))
+    moto_cli.configure(workforce_seconds=0.5)
+    return moto_cli
+
+
+@pytest.mark.slow
+def test_a_forced_workforce_rename_converges_in_one_apply(slow_workforce, tmp_path):
     code, out, err = _apply(_write(tmp_path / "first", STACK.read_text()))
     assert code == 0, out + err
     assert "sagemaker_workforce.default: Still initializing..." in err
@@ -193,8 +218,7 @@ def test_a_forced_workforce_rename_converges_in_one_apply(moto_cli, tmp_path):
     assert run_main("plan", str(renamed), "--detailed-exitcode")[0] == 0
 
 
-def test_an_update_waits_for_the_workforce_to_settle(moto_cli, tmp_path):
-    moto_cli.configure(workforce_seconds=0.2)
+def test_an_update_waits_for_the_workforce_to_settle(slow_workforce, tmp_path):
     assert _apply(_write(tmp_path / "first", STACK.read_text()))[0] == 0
     moved = STACK.read_text().replace("203.0.113.0/24", "198.51.100.0/24")
     code, out, err = _apply(_write(tmp_path / "moved", moved))

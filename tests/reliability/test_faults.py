@@ -40,7 +40,10 @@ TRAINS_MUTATIONS = [
 
 def _prepare(url: str, spec) -> None:
     if spec == TRAINS:
+        from tests.sandbox.conftest import EXAMPLE_ROLE, ensure_role
+
         boto("s3", url).create_bucket(Bucket="gtops-demo-data")
+        ensure_role(boto("iam", url), *EXAMPLE_ROLE)
 
 
 def _converged(env, spec) -> None:

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from gtops.sandbox import labeling
+from tests.sandbox.conftest import sagemaker_role
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 TEAM = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/team-a"
@@ -28,6 +29,7 @@ def s3(inprocess_aws: Any) -> Any:
     client = boto3.client("s3", region_name=REGION)
     client.create_bucket(Bucket="gt-in")
     client.create_bucket(Bucket="gt-out")
+    client.put_object(Bucket="gt-in", Key="template.liquid", Body=b"<crowd-form></crowd-form>")
     return client
 
 
@@ -468,6 +470,8 @@ def test_labeling_job_end_to_end(sandbox: Any, cognito_setup: Any, monkeypatch: 
     s3.put_object(Bucket="gt-in", Key="manifest.jsonl", Body=manifest)
     labels = {"document-version": "2018-11-28", "labels": [{"label": x} for x in IMAGE_LABELS]}
     s3.put_object(Bucket="gt-in", Key="labels.json", Body=json.dumps(labels))
+    s3.put_object(Bucket="gt-in", Key="template.liquid", Body=b"<crowd-form></crowd-form>")
+    sagemaker_role(sandbox)
     sm = sandbox.client("sagemaker")
     lambdas = f"arn:aws:lambda:{REGION}:432418664414:function:"
     sm.create_labeling_job(

@@ -165,13 +165,15 @@ def endpoint_for(s: Settings, spec=None) -> str | None:
     exist), so the examples run on a fresh sandbox; each bucket created is said on stderr.
     """
     if s.sandbox:
-        from gtops.sandbox.launcher import ensure_running, seed_buckets
+        from gtops.sandbox.launcher import ensure_running, seed_buckets, seed_roles
 
         url = ensure_running(s.sandbox_port, quiet=True)
         if spec is not None:
             region = s.region or spec.setup.region or "us-east-1"
             for bucket in seed_buckets(url, spec_buckets(spec.setup), region):
                 stderr(f"sandbox: created S3 bucket {bucket} (on AWS it must already exist)")
+            for role in seed_roles(url, {j.role for j in spec.setup.jobs}, region):
+                stderr(f"sandbox: created job role {role} (on AWS it must already exist and trust SageMaker)")
         return url
     return s.effective_endpoint()
 

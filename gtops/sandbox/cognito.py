@@ -16,6 +16,7 @@ import copy
 import functools
 import threading
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -266,6 +267,41 @@ def _reindex_after(original: Callable[..., Any]) -> Callable[..., Any]:
 def _record_invitation(pool: Any, user: Any) -> None:
     sent: dict[str, int] = pool.__dict__.setdefault("_gtops_invitations", {})
     sent[user.username] = sent.get(user.username, 0) + 1
+
+
+# Cognito's default e-mail (EmailSendingAccount COGNITO_DEFAULT) sends at most 50 e-mails a day per AWS
+# account, all pools together; the day resets at 09:00 UTC (Cognito Developer Guide, "Quotas in Amazon
+# Cognito", user pool resource quotas, note 2). Past it AdminCreateUser fails, with this real message
+# (rahulpsd18/cognito-backup-restore#46, aws-amplify/amplify-studio#884); LimitExceededException is not in
+# AdminCreateUser's modelled errors. The quota is the realism setting `daily_emails`; the sandbox counts it
+# per account and region (Cognito's quotas are regional; the guide says only "per AWS account").
+DAILY_EMAIL_MESSAGE = (
+    "Exceeded daily email limit for the operation or the account. If a higher limit is required, please "
+    "configure your user pool to use your own Amazon SES configuration for sending email."
+)
+
+
+def _quota_day() -> str:
+    import datetime as dt
+
+    return (dt.datetime.now(dt.UTC) - dt.timedelta(hours=9)).date().isoformat()
+
+
+def _send_email(backend: Any, pool: Any, user: Any) -> None:
+    """Count one invitation e-mail against the account's daily quota of Cognito's default e-mail."""
+    from moto.core.exceptions import JsonRESTError
+
+    from gtops.sandbox.realism import REALISM
+
+    email = pool.extended_config.get("EmailConfiguration") or {}
+    has_email = any(a.get("Name") == "email" for a in getattr(user, "attributes", None) or [])
+    if email.get("EmailSendingAccount", "COGNITO_DEFAULT") != "COGNITO_DEFAULT" or not has_email:
+        return
+    sent: dict[str, int] = backend.__dict__.setdefault("_gtops_emails_sent", {})  # quota day -> e-mails
+    day = _quota_day()
+    if sent.get(day, 0) >= REALISM.config.daily_emails:
+        raise JsonRESTError("LimitExceededException", DAILY_EMAIL_MESSAGE)
+    sent[day] = sent.get(day, 0) + 1
 
 
 def sent_invitations(user_pool_id: str, account_id: str = "123456789012", region: str = "") -> dict[str, int]:
@@ -631,6 +667,7 @@ def _admin_create_user(original: Callable[..., Any]) -> Callable[..., Any]:
                     raise UserNotFoundError("User does not exist.")
                 if existing.status == UserStatus.CONFIRMED:
                     raise _unsupported_state("Resend not possible. User status is CONFIRMED.")
+                _send_email(self, pool, existing)
                 if temporary_password:
                     existing.password = temporary_password
                 existing.last_modified_date = utcnow()  # the temporary-password clock restarts
@@ -638,6 +675,8 @@ def _admin_create_user(original: Callable[..., Any]) -> Callable[..., Any]:
                 return existing
             if existing is not None:
                 raise UsernameExistsException("User account already exists")
+            if message_action != "SUPPRESS":
+                _send_email(self, pool, SimpleNamespace(attributes=attributes))
             user = original(self, user_pool_id, username, message_action, temporary_password, attributes)
             if message_action != "SUPPRESS":
                 _record_invitation(pool, user)

@@ -229,3 +229,50 @@ def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]
         s3.create_bucket(Bucket=bucket, **kwargs)
         created.append(bucket)
     return created
+
+
+def seed_roles(endpoint_url: str, role_arns: set[str], region: str) -> list[str]:
+    """Create the missing job roles among `role_arns` (those of the sandbox's account), trusting SageMaker as
+    an execution role does; returns those it created. CreateLabelingJob refuses a role SageMaker cannot
+    assume, so on a fresh sandbox the examples' roles are made as the user has them on AWS."""
+    import json
+
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=SANDBOX_ACCESS_KEY,
+        aws_secret_access_key=SANDBOX_SECRET_KEY,
+    )
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=SANDBOX_ACCESS_KEY,
+        aws_secret_access_key=SANDBOX_SECRET_KEY,
+    )
+    mine = f"arn:aws:iam::{sts.get_caller_identity()['Account']}:role/"
+    created = []
+    for arn in sorted(a for a in role_arns if a.startswith(mine)):
+        resource = arn.split(":", 5)[-1].removeprefix("role")
+        path, _, name = resource.rpartition("/")
+        try:
+            iam.get_role(RoleName=name)
+            continue
+        except iam.exceptions.NoSuchEntityException:
+            pass
+        iam.create_role(RoleName=name, Path=f"{path}/", AssumeRolePolicyDocument=json.dumps(trust))
+        created.append(arn)
+    return created

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import ipaddress
 import json
+import re
 import secrets
 import string
 import time
@@ -72,6 +73,8 @@ def _now() -> dt.datetime:
 # Active after CreateWorkforce and UpdateWorkforce, and Deleting -> gone after DeleteWorkforce, up to 10
 # minutes each. The sandbox holds each state `workforce_seconds` (a realism setting; 0, the default: instant),
 # as set at the time it is read: setting it to 0 finishes every transition in progress.
+# Model, NotificationConfiguration.NotificationTopicArn.
+_TOPIC_ARN = re.compile(r"arn:aws[a-z\-]*:sns:[a-z0-9\-]*:[0-9]{12}:[a-zA-Z0-9_.-]*")
 _PENDING = "_gtops_pending"
 _STARTED = "_gtops_started_at"
 
@@ -405,9 +408,19 @@ class GroundTruthResponse(SageMakerResponse):
             self._cognito_pool(cmd["UserPool"], cmd["ClientId"], cmd["UserGroup"])
 
     def _check_topic(self, config: dict[str, Any] | None) -> dict[str, Any]:
-        arn = (config or {}).get("NotificationTopicArn")
-        if not arn:
+        """The team's NotificationConfiguration. `{}` (no NotificationTopicArn, which is optional) clears the
+        topic: ASSUMED, AWS documents no way to remove one (gtops/kinds/workteam.py, CLEAR_TOPIC). An ARN
+        not matching the model's pattern, "" included, is the standard pattern refusal."""
+        config = config or {}
+        if "NotificationTopicArn" not in config:
             return {}
+        arn = config["NotificationTopicArn"]
+        if not isinstance(arn, str) or not _TOPIC_ARN.fullmatch(arn):
+            raise _invalid(
+                f"1 validation error detected: Value '{arn}' at "
+                "'notificationConfiguration.notificationTopicArn' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {_TOPIC_ARN.pattern}"
+            )
         parts = arn.split(":")
         if len(parts) >= 6 and parts[3] == self.region and parts[4] == self.current_account:
             from moto.sns.models import sns_backends

@@ -226,3 +226,45 @@ def test_an_update_waits_for_the_workforce_to_settle(slow_workforce, tmp_path):
     assert "sagemaker_workforce.default: Still updating..." in err
     (wf,) = boto3.client("sagemaker", region_name="us-east-1").list_workforces()["Workforces"]
     assert wf["Status"] == "Active" and wf["SourceIpConfig"]["Cidrs"] == ["198.51.100.0/24"]
+
+
+# -- 6. Cognito's default e-mail: the invitation template is accepted; 50 e-mails a day ---------------------
+
+WORKERS = "members:\n  invitation: email\n  workers:\n" + "".join(
+    f"    - {{email: w{n}@example.com, groups: [Label-group]}}\n" for n in range(3)
+)
+
+
+def test_the_daily_email_quota_stops_with_the_reason_and_the_next_apply_finishes(moto_cli, tmp_path):
+    moto_cli.configure(daily_emails=2)
+    folder = _write(tmp_path / "s", STACK.read_text() + WORKERS)
+    assert run_main("validate", str(folder))[0] == 0  # the invitation template with COGNITO_DEFAULT is fine
+    code, out, err = _apply(folder)
+    assert code == 1
+    assert "Cognito's daily e-mail quota is used up" in out + err
+    assert "pool.email.sending_account: DEVELOPER" in out + err
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    (pool,) = idp.list_user_pools(MaxResults=60)["UserPools"]
+    assert len(idp.list_users(UserPoolId=pool["Id"])["Users"]) == 2
+    moto_cli.configure(daily_emails=50)  # the next day
+    assert _apply(folder)[0] == 0
+    assert len(idp.list_users(UserPoolId=pool["Id"])["Users"]) == 3
+    assert run_main("plan", str(folder), "--detailed-exitcode")[0] == 0
+
+
+# -- 5. turning a team's notifications off: the one assumption, CLEAR_TOPIC ---------------------------------
+
+
+def test_turning_notifications_off_clears_the_topic_and_plans_clean(moto_cli, tmp_path):
+    from gtops.kinds.workteam import CLEAR_TOPIC
+
+    assert CLEAR_TOPIC == {}  # README, sandbox rules: the assumption, in one place
+    assert _apply(_write(tmp_path / "on", STACK.read_text()))[0] == 0
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    team = sm.describe_workteam(WorkteamName="test2")["Workteam"]
+    assert team["NotificationConfiguration"]["NotificationTopicArn"].endswith(":AmazonSageMaker-label-notify")
+    off = _write(tmp_path / "off", STACK.read_text().replace("notifications: true", "notifications: false"))
+    code, out, err = _apply(off)
+    assert code == 0, out + err
+    assert not sm.describe_workteam(WorkteamName="test2")["Workteam"].get("NotificationConfiguration")
+    assert run_main("plan", str(off), "--detailed-exitcode")[0] == 0

@@ -176,3 +176,89 @@ def test_workforce_states_are_instant_by_default(sandbox: Any, cognito_setup: An
     assert _status(sm) == "Active"
     sm.delete_workforce(WorkforceName="default")
     assert sm.list_workforces()["Workforces"] == []
+
+
+# -- 6. Cognito's default e-mail: 50 e-mails a day per account -----------------------------------------------
+
+
+def _pool_sending(idp: Any, account: str | None = None) -> str:
+    config = {"EmailSendingAccount": account} if account else {}
+    if account == "DEVELOPER":
+        config["SourceArn"] = "arn:aws:ses:us-east-1:123456789012:identity/labels@example.com"
+    name = f"p-{account}"
+    pool = idp.create_user_pool(PoolName=name, UsernameAttributes=["email"], EmailConfiguration=config)
+    return str(pool["UserPool"]["Id"])
+
+
+def _invite(idp: Any, pool: str, email: str, **extra: Any) -> None:
+    attrs = [{"Name": "email", "Value": email}]
+    idp.admin_create_user(UserPoolId=pool, Username=email, UserAttributes=attrs, **extra)
+
+
+def test_cognito_default_email_stops_at_the_daily_quota(sandbox: Any) -> None:
+    sandbox.configure(daily_emails=2)
+    idp = sandbox.client("cognito-idp")
+    pool, other = _pool_sending(idp), _pool_sending(idp, "COGNITO_DEFAULT")
+    _invite(idp, pool, "a@example.com")
+    _invite(idp, pool, "quiet@example.com", MessageAction="SUPPRESS")  # no e-mail sent: not counted
+    _invite(idp, other, "b@example.com")  # the quota is the account's, every pool together
+    with pytest.raises(ClientError) as over:
+        _invite(idp, pool, "c@example.com")
+    code, message = _error(over)
+    assert code == "LimitExceededException"
+    assert message.startswith("Exceeded daily email limit for the operation or the account.")
+    with pytest.raises(ClientError) as no_user:
+        idp.admin_get_user(UserPoolId=pool, Username="c@example.com")
+    assert _error(no_user)[0] == "UserNotFoundException"  # refused, not created without its e-mail
+    with pytest.raises(ClientError) as resend:
+        _invite(idp, pool, "a@example.com", MessageAction="RESEND")
+    assert _error(resend)[0] == "LimitExceededException"
+    ses = _pool_sending(idp, "DEVELOPER")
+    for n in range(3):  # Amazon SES (DEVELOPER) has its own, larger quotas
+        _invite(idp, ses, f"ses{n}@example.com")
+
+
+def test_an_invitation_template_with_cognito_default_is_accepted(sandbox: Any) -> None:
+    """Terraform's acceptance tests set InviteMessageTemplate on a COGNITO_DEFAULT pool against real AWS
+    (TestAccCognitoIDPUserPool_withAdminCreateUser): the API reference's "allowed only if DEVELOPER" is not
+    enforced."""
+    idp = sandbox.client("cognito-idp")
+    template = {"EmailSubject": "Welcome", "EmailMessage": "{username} / {####} at https://x.example"}
+    pool = idp.create_user_pool(
+        PoolName="p",
+        EmailConfiguration={"EmailSendingAccount": "COGNITO_DEFAULT"},
+        AdminCreateUserConfig={"InviteMessageTemplate": template},
+    )["UserPool"]
+    stored = idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["AdminCreateUserConfig"]
+    assert stored["InviteMessageTemplate"] == template
+
+
+# -- 5. a work team's notification topic: kept when omitted, cleared by {} (assumed), "" refused ------------
+
+
+def test_notification_configuration_rules(sandbox: Any, cognito_setup: Any) -> None:
+    setup = cognito_setup(sandbox)
+    sm = sandbox.client("sagemaker")
+    topic = sandbox.client("sns").create_topic(Name="notify")["TopicArn"]
+    sm.create_workteam(
+        WorkteamName="t",
+        MemberDefinitions=_members(setup),
+        Description="d",
+        NotificationConfiguration={"NotificationTopicArn": topic},
+    )
+
+    def topic_now() -> str | None:
+        team = sm.describe_workteam(WorkteamName="t")["Workteam"]
+        return (team.get("NotificationConfiguration") or {}).get("NotificationTopicArn")
+
+    sm.update_workteam(WorkteamName="t", Description="omitted keeps it")  # Terraform's acceptance test
+    assert topic_now() == topic
+    for bad in ("", "not-an-arn"):
+        with pytest.raises(ClientError) as refused:
+            sm.update_workteam(WorkteamName="t", NotificationConfiguration={"NotificationTopicArn": bad})
+        code, message = _error(refused)
+        assert code == "ValidationException" and message.startswith("1 validation error detected: ")
+        assert "notificationConfiguration.notificationTopicArn" in message
+    assert topic_now() == topic
+    sm.update_workteam(WorkteamName="t", NotificationConfiguration={})  # the assumption gtops relies on
+    assert topic_now() is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 import threading
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -685,6 +686,24 @@ def _admin_create_user(original: Callable[..., Any]) -> Callable[..., Any]:
     return admin_create_user
 
 
+_STATUS_FILTER = re.compile(r'^(\s*cognito:user_status\s*\^?=\s*")(.*)("\s*)$')
+
+
+def _list_users(original: Callable[..., Any]) -> Callable[..., Any]:
+    """ListUsers' Filter on cognito:user_status is case-insensitive (model, ListUsersRequest.Filter:
+    "cognito:user_status (called Status in the Console) (case-insensitive)"); username and status stay
+    case-sensitive. Every status is upper case, so the value is compared upper-cased."""
+
+    @functools.wraps(original)
+    def list_users(self: Any, user_pool_id: str, filt: str | None, *args: Any, **kwargs: Any) -> Any:
+        match = _STATUS_FILTER.match(filt or "")
+        if match:
+            filt = match.group(1) + match.group(2).upper() + match.group(3)
+        return original(self, user_pool_id, filt, *args, **kwargs)
+
+    return list_users
+
+
 def _get_user(self: Any, username: str) -> Any:
     return _users(self).find(username)
 
@@ -863,6 +882,7 @@ def install() -> None:
         _patch(backend_cls, "admin_create_user", _admin_create_user)
         _patch(backend_cls, "admin_update_user_attributes", _admin_update_user_attributes)
         _patch(backend_cls, "delete_group", _delete_group)
+        _patch(backend_cls, "list_users", _list_users)
         for name in _USER_METHODS:
             _patch(backend_cls, name, _locked)
         for name, (keyword, member) in _PAGE_LIMITS.items():

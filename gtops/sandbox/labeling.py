@@ -263,6 +263,11 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
         base = f"{prefix}annotations/consolidated-annotation"
         _put_json(account_id, f"{base}/consolidation-request/{ITERATION}/{_stamp(now)}.json", requests)
         _put_json(account_id, f"{base}/consolidation-response/{ITERATION}/{_stamp(now)}.json", responses)
+        # DG, Output Data: annotations/intermediate "contains the output manifest for the current batch with
+        # any completed labels. This file is updated as the label for each data object is completed." The
+        # file name under it is not documented (AWS says not to depend on it).
+        done = "".join(json.dumps(sim["results"][i]) + "\n" for i in sorted(sim["results"]))
+        _put(account_id, f"{prefix}annotations/intermediate/{ITERATION}/annotations.manifest", done.encode())
     sim["processed"] = end
     failed = sum(1 for i in range(end) if not _has_source(sim["objects"][i]))
     job["LabelCounters"] = _counters(end - failed, failed, len(sim["objects"]) - end)
@@ -395,7 +400,8 @@ def _multi_label(rng: random.Random, names: list[str], workers: int, element: st
         sorted(c for c in range(len(names)) if (rng.random() < AGREE) == (c in truth)) for _ in range(workers)
     ]
     votes = {c: sum(c in picks for picks in chosen) for c in range(len(names))}
-    result = sorted(c for c, n in votes.items() if n >= _majority(workers))
+    # DG, Output Data: "an array of all of the labels selected by at least one of the workers"
+    result = sorted(c for c, n in votes.items() if n >= 1)
     meta = {
         "class-map": {str(c): names[c] for c in result},
         "confidence-map": {str(c): _confidence(votes[c], workers) for c in result},
@@ -472,17 +478,20 @@ def _segmentation(rng: random.Random, names: list[str], workers: int) -> _Outcom
                 pixels[y][x] = colors[c]
     png = _png(pixels)
     votes = {c: sum(rng.random() < AGREE for _ in range(workers)) for c in present}
+    # DG, Output Data: "Confidence is scored on a per-image basis. Confidence scores are the same across all
+    # classes within an image."
+    image = _confidence(round(sum(votes.values()) / len(present)), workers)
     color_map = {
         "0": {
             "class-name": "BACKGROUND",
-            "confidence": _confidence(workers, workers),
+            "confidence": image,
             "hex-color": BACKGROUND_COLOR,
         }
     }
     for c in present:
         color_map[str(c + 1)] = {
             "class-name": names[c],
-            "confidence": _confidence(votes[c], workers),
+            "confidence": image,
             "hex-color": colors[c],
         }
     mappings = {names[c]: {"color": colors[c]} for c in present}

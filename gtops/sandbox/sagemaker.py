@@ -670,7 +670,9 @@ class GroundTruthResponse(SageMakerResponse):
     def _tagged(self, arn: str) -> list[dict[str, str]]:
         ours, exists = self._own_resource(arn)
         if not exists():
-            raise _error("ResourceNotFound", f"Resource {arn} does not exist.")
+            # AddTags/ListTags/DeleteTags model no errors; AWS answers a missing or deleted resource with a
+            # ValidationException (aws/amazon-sagemaker-feedback#108); the message is assumed.
+            raise _invalid(f"Resource {arn} does not exist.")
         return self.gt.tags.setdefault(arn, [])
 
     def _sync_job_tags(self, arn: str, tags: list[dict[str, str]]) -> None:

@@ -262,3 +262,23 @@ def test_notification_configuration_rules(sandbox: Any, cognito_setup: Any) -> N
     assert topic_now() == topic
     sm.update_workteam(WorkteamName="t", NotificationConfiguration={})  # the assumption gtops relies on
     assert topic_now() is None
+
+
+# -- 7. smaller ones ---------------------------------------------------------------------------------------
+
+
+def test_list_users_status_filter_is_case_insensitive(sandbox: Any) -> None:
+    idp = sandbox.client("cognito-idp")
+    pool = _pool_sending(idp, "DEVELOPER")
+    _invite(idp, pool, "a@example.com", MessageAction="SUPPRESS")
+
+    def matches(filt: str) -> list[str]:
+        users = idp.list_users(UserPoolId=pool, Filter=filt)["Users"]
+        return [a["Value"] for u in users for a in u["Attributes"] if a["Name"] == "email"]
+
+    for value in ("FORCE_CHANGE_PASSWORD", "force_change_password", "Force_Change_Password"):
+        assert matches(f'cognito:user_status = "{value}"') == ["a@example.com"], value
+    assert matches('cognito:user_status ^= "force"') == ["a@example.com"]
+    assert matches('cognito:user_status = "confirmed"') == []
+    assert matches('status = "enabled"') == []  # status stays case-sensitive
+    assert matches('status = "Enabled"') == ["a@example.com"]

@@ -210,17 +210,21 @@ def status(port: int) -> dict[str, Any]:
     }
 
 
-def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]:
-    """Create the missing S3 buckets among `buckets` in the sandbox; returns those it created."""
+def _client(service: str, endpoint_url: str, region: str) -> Any:
     import boto3
 
-    s3 = boto3.client(
-        "s3",
+    return boto3.client(
+        service,
         endpoint_url=endpoint_url,
         region_name=region,
         aws_access_key_id=SANDBOX_ACCESS_KEY,
         aws_secret_access_key=SANDBOX_SECRET_KEY,
     )
+
+
+def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]:
+    """Create the missing S3 buckets among `buckets` in the sandbox; returns those it created."""
+    s3 = _client("s3", endpoint_url, region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     created = []
     for bucket in sorted(buckets - existing):
@@ -237,15 +241,7 @@ def seed_roles(endpoint_url: str, role_arns: set[str], region: str) -> list[str]
     assume, so on a fresh sandbox the examples' roles are made as the user has them on AWS."""
     import json
 
-    import boto3
-
-    iam = boto3.client(
-        "iam",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=SANDBOX_ACCESS_KEY,
-        aws_secret_access_key=SANDBOX_SECRET_KEY,
-    )
+    iam = _client("iam", endpoint_url, region)
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -256,13 +252,7 @@ def seed_roles(endpoint_url: str, role_arns: set[str], region: str) -> list[str]
             }
         ],
     }
-    sts = boto3.client(
-        "sts",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=SANDBOX_ACCESS_KEY,
-        aws_secret_access_key=SANDBOX_SECRET_KEY,
-    )
+    sts = _client("sts", endpoint_url, region)
     mine = f"arn:aws:iam::{sts.get_caller_identity()['Account']}:role/"
     created = []
     for arn in sorted(a for a in role_arns if a.startswith(mine)):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.inprocess import run_main
+from tests.jobs.conftest import BBOX_JOB
 
 CUSTOM = """\
 - name: faces
@@ -46,17 +47,7 @@ def test_a_role_sagemaker_cannot_assume_stops_the_apply_with_aws_reason(workspac
         ]
     }
     ws.client("iam").create_role(RoleName="wrong-trust", AssumeRolePolicyDocument=json.dumps(trust))
-    ws.write(
-        """\
-        - name: boxes
-          task_type: bounding_box
-          team: t1
-          labels: [train, car]
-          input: {folder: images}
-          output: s3://data-bucket/out/
-          role: arn:aws:iam::123456789012:role/wrong-trust
-        """
-    )
+    ws.write(BBOX_JOB.replace("role: managed", "role: arn:aws:iam::123456789012:role/wrong-trust"))
     code, out, err = run_main("apply", str(ws.root), "--auto-approve")
     assert code == 1
     assert "labeling_job.boxes: ValidationException: Could not assume role" in out + err

@@ -37,22 +37,18 @@ def env(server, tmp_path):
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
         NO_COLOR="1",
     )
-    # The examples' data bucket, as a user would have it.
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=server,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+    # The examples' data bucket and execution role, as a user would have them.
+    s3, iam = (
+        boto3.client(
+            service,
+            endpoint_url=server,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for service in ("s3", "iam")
     )
     s3.create_bucket(Bucket="gtops-demo-data")
-    iam = boto3.client(
-        "iam",
-        endpoint_url=server,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
     ensure_role(iam, *EXAMPLE_ROLE)
     for i in range(3):
         s3.put_object(Bucket="gtops-demo-data", Key=f"data/animal/animal-{i}.png", Body=png(8, 6))

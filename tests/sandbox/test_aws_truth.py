@@ -11,18 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-
-def _error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
-
-
-def _members(setup: dict[str, Any], *groups: str) -> list[dict[str, Any]]:
-    return [
-        {"CognitoMemberDefinition": {"UserPool": setup["pool"], "UserGroup": g, "ClientId": setup["client"]}}
-        for g in groups or setup["groups"]
-    ]
-
+from tests.sandbox.test_workforce_teams import _error, _members
 
 # -- 1. a Cognito group a work team uses cannot be deleted ----------------------------------------------
 

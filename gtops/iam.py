@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["APPLY", "DESTROY", "PLAN", "USES", "Use", "action_of", "build_policy"]
 ACCOUNT_PLACEHOLDER = "${AWS::AccountId}"
 SAGEMAKER = "sagemaker.amazonaws.com"
+COGNITO = "cognito-idp.amazonaws.com"
 LAMBDA = "lambda.amazonaws.com"
 
 
@@ -108,6 +109,8 @@ def _named_functions(s: Setup) -> list[str]:
 _NEEDS: dict[str, Callable[[Setup], bool]] = {
     "always": lambda s: True,
     "pool": lambda s: s.pool is not None,
+    "pool_mfa": lambda s: bool(s.pool and s.pool.mfa),
+    "pool_mfa_sms": lambda s: bool(s.pool and s.pool.mfa and s.pool.mfa.sms_role_arn),
     "client": lambda s: bool(s.pool and s.client),
     "groups": lambda s: bool(s.pool and s.groups),
     "domain": lambda s: bool(s.pool and s.domain),
@@ -490,6 +493,11 @@ _SCOPES: dict[str, Callable[[Target], list[Grant]]] = {
     "named_functions": lambda t: [Grant(tuple(_named_functions(t.spec)))] if _named_functions(t.spec) else [],
     "callers": _callers,
     "job_roles": lambda t: _passed(SAGEMAKER, _job_roles(t)),
+    "sms_role": lambda t: (
+        _passed(COGNITO, [t.spec.pool.mfa.sms_role_arn])
+        if t.spec.pool and t.spec.pool.mfa and t.spec.pool.mfa.sms_role_arn
+        else []
+    ),
     "managed_roles": _managed_roles,
     "bounded_roles": _bounded,
     "boundary_roles": _boundary_roles,
@@ -526,6 +534,7 @@ _SIDS = {
     "named_functions": "ReadTaskLambdas",
     "callers": "PreflightSimulateCaller",
     "job_roles": "PassJobRoleToSageMaker",
+    "sms_role": "PassSmsRoleToCognito",
     "managed_roles": "ManagedJobRoles",
     "bounded_roles": "WriteRolesWithinBoundary",
     "boundary_roles": "WriteRolesWithinBoundary",

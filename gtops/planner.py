@@ -104,46 +104,79 @@ def make_plan(
     account: str = "",
 ) -> Plan:
     """Compare desired resources with a LiveState (anything with .resources and .lookup)."""
-    changes: list[Change] = []
     by_address = {r.address: r for r in desired}
-
-    for want in desired:
-        have = live.resources.get(want.address)
-        after = resolve_refs(want.attrs, live.lookup)
-        if have is None:
-            changes.append(Change(want.address, Action.CREATE, None, after))
-            continue
-        before = project(have.attrs, after)
-        fields = field_changes(want.kind, before, after)
-        if not fields:
-            changes.append(Change(want.address, Action.NOOP, before, after))
-        elif any(f.forces_replacement for f in fields):
-            names = ", ".join(f.path for f in fields if f.forces_replacement)
-            changes.append(
-                Change(
-                    want.address,
-                    Action.REPLACE,
-                    before,
-                    after,
-                    fields,
-                    reason=f"{names} cannot be changed in place",
-                    needs_force=protected_reason(want.address, Action.REPLACE),
-                )
-            )
-        else:
-            change = Change(want.address, Action.UPDATE, before, after, fields)
-            kind = kinds.get(want.kind)
-            if kind and kind.risky_update:
-                change.needs_force = kind.risky_update(before, after)
-            changes.append(change)
-
+    changes = [_compare(want, live.resources.get(want.address), live.lookup) for want in desired]
     _cascade_replacements(changes, by_address)
+    # A value read from a resource that is about to be replaced (the worker portal of a renamed workforce)
+    # is not known until the new one exists: compare what refers to it again with the value unknown, so
+    # the client's URLs and the invitation are planned, and rewritten in the same apply.
+    while True:
+        replaced = {c.address for c in changes if c.action is Action.REPLACE}
+        lookup = _unknown_for(replaced, live)
+        again = False
+        for i, change in enumerate(changes):
+            want = by_address[change.address]
+            if change.action is Action.REPLACE or not _refers_to(want.attrs, replaced):
+                continue
+            redone = _compare(want, live.resources.get(want.address), lookup)
+            if redone.action is not change.action or redone.after != change.after:
+                changes[i] = redone
+                again = again or redone.action is Action.REPLACE
+        if not again:
+            break
+        _cascade_replacements(changes, by_address)
     warnings: list[str] = []
     changes += _prunes(desired, live, setup, warnings)
     for kind in kinds.REGISTRY:
         if kind.warnings:
             warnings += kind.warnings(setup)
     return Plan(changes, region=region, account=account, warnings=warnings)
+
+
+def _compare(want: Resource, have: Resource | None, lookup: Any) -> Change:
+    """One desired resource against what is live: create, no-op, update or replace."""
+    after = resolve_refs(want.attrs, lookup)
+    if have is None:
+        return Change(want.address, Action.CREATE, None, after)
+    before = project(have.attrs, after)
+    fields = field_changes(want.kind, before, after)
+    if not fields:
+        return Change(want.address, Action.NOOP, before, after)
+    if any(f.forces_replacement for f in fields):
+        names = ", ".join(f.path for f in fields if f.forces_replacement)
+        return Change(
+            want.address,
+            Action.REPLACE,
+            before,
+            after,
+            fields,
+            reason=f"{names} cannot be changed in place",
+            needs_force=protected_reason(want.address, Action.REPLACE),
+        )
+    change = Change(want.address, Action.UPDATE, before, after, fields)
+    kind = kinds.get(want.kind)
+    if kind and kind.risky_update:
+        change.needs_force = kind.risky_update(before, after)
+    return change
+
+
+def _unknown_for(replaced: set[Address], live: LiveState) -> Any:
+    """Live values, except those of resources about to be replaced (known only after apply)."""
+
+    def lookup(address: Address, attr: str) -> Any:
+        return None if address in replaced else live.lookup(address, attr)
+
+    return lookup
+
+
+def _refers_to(value: Any, addresses: set[Address]) -> bool:
+    if isinstance(value, Ref):
+        return value.address in addresses
+    if isinstance(value, dict):
+        return any(_refers_to(v, addresses) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_refers_to(v, addresses) for v in value)
+    return False
 
 
 def _cascade_replacements(changes: list[Change], by_address: dict[Address, Resource]) -> None:

@@ -25,6 +25,8 @@ DEFAULT_REALISM = {
     "fault_kinds": ["throttle", "error", "drop"],
     "seed": None,
     "targets": [],
+    "workforce_seconds": 0,
+    "daily_emails": 50,
 }
 FAST_QUOTAS = "UserCreation=5000,UserUpdate=5000,UserRead=5000,UserResourceRead=5000,SnsSubscription=5000"
 

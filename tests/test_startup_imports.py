@@ -63,11 +63,14 @@ def test_sandbox_buckets_are_seeded_only_when_the_spec_names_one(monkeypatch):
     seeded: list[set[str]] = []
     monkeypatch.setattr(launcher, "ensure_running", lambda port, quiet=True: "http://127.0.0.1:1")
     monkeypatch.setattr(launcher, "seed_buckets", lambda url, buckets, region: seeded.append(buckets) or [])
+    monkeypatch.setattr(launcher, "seed_roles", lambda url, roles, region: [])
     settings = Settings(sandbox=True)
     no_bucket = SimpleNamespace(setup=SimpleNamespace(region="us-east-1", lock=None, jobs=[]))
     assert _common.endpoint_for(settings, no_bucket) == "http://127.0.0.1:1"
     assert seeded == []  # no S3 client, no call
-    job = SimpleNamespace(output="s3://out-bucket/x/", assets=None, input={"manifest": "s3://in-bucket/m"})
+    job = SimpleNamespace(
+        output="s3://out-bucket/x/", assets=None, input={"manifest": "s3://in-bucket/m"}, role="managed"
+    )
     with_buckets = SimpleNamespace(setup=SimpleNamespace(region="us-east-1", lock=None, jobs=[job]))
     _common.endpoint_for(settings, with_buckets)
     assert seeded == [{"out-bucket", "in-bucket"}]

@@ -43,9 +43,18 @@ def _print_environment(port: int) -> None:
 
 
 def _realism(
-    latency_ms: float | None, quotas: bool | None, fault_rate: float | None, seed: int | None
+    latency_ms: float | None,
+    quotas: bool | None,
+    fault_rate: float | None,
+    seed: int | None,
+    workforce_seconds: float | None = None,
+    daily_emails: int | None = None,
 ) -> dict[str, Any]:
     config: dict[str, Any] = {}
+    if workforce_seconds is not None:
+        config["workforce_seconds"] = workforce_seconds
+    if daily_emails is not None:
+        config["daily_emails"] = daily_emails
     if latency_ms is not None:
         config["latency_ms"] = latency_ms
     if quotas is not None:
@@ -75,11 +84,13 @@ def _start(
     quotas: bool | None = None,
     fault_rate: float | None = None,
     seed: int | None = None,
+    workforce_seconds: float | None = None,
+    daily_emails: int | None = None,
 ) -> None:
     from gtops.sandbox import launcher
 
     number = _port(ctx, port)
-    config = _realism(latency_ms, quotas, fault_rate, seed)
+    config = _realism(latency_ms, quotas, fault_rate, seed, workforce_seconds, daily_emails)
     _check(config)
     if foreground:
         _foreground(number, config)
@@ -143,12 +154,23 @@ def start(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed for injected faults (reproducible).")
     ] = None,
+    workforce_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--workforce-seconds",
+            help="Seconds a workforce stays Initializing, Updating or Deleting (default 0: instant).",
+        ),
+    ] = None,
+    daily_emails: Annotated[
+        int | None,
+        typer.Option("--daily-emails", help="Cognito default e-mails per account a day (AWS: 50)."),
+    ] = None,
 ) -> None:
     """Start the sandbox (in the background unless --foreground) and print its environment variables.
 
     On a running sandbox, the realism options given are applied to it.
     """
-    _start(ctx, port, foreground, latency_ms, quotas, fault_rate, seed)
+    _start(ctx, port, foreground, latency_ms, quotas, fault_rate, seed, workforce_seconds, daily_emails)
 
 
 @sandbox_app.command("stop")

@@ -58,23 +58,64 @@ def notification_topic(team: Mapping[str, Any]) -> str | None:
     return (team.get("NotificationConfiguration") or {}).get("NotificationTopicArn") or None
 
 
+# AWS has no waiter for workforces. Its states (WorkforceStatus) are Initializing, Updating, Deleting, Failed
+# and Active; Terraform's provider (internal/service/sagemaker/wait.go) waits Initializing/Updating -> Active
+# after a create or an update, and Deleting -> gone after a delete, 10 minutes at most each. So does gtops.
+WAIT_TIMEOUT = 600.0
+
+
+def _poll(
+    aws: AwsHandle, name: str, say: Callable[[str], None], timeout: float, done: Callable[[Any], bool]
+) -> dict[str, Any] | None:
+    """Describe the workforce until `done(workforce or None when gone)`; bounded, and said every poll."""
+    started = time.monotonic()
+    delay = 2.0
+    while True:
+        try:
+            wf: dict[str, Any] | None = aws.client("sagemaker").describe_workforce(WorkforceName=name)[
+                "Workforce"
+            ]
+        except Exception as err:
+            if not workforce_missing(err):
+                raise
+            wf = None
+        if done(wf):
+            return wf
+        assert wf is not None  # gone is always done
+        status = str(wf.get("Status"))
+        if status == "Failed":
+            raise GtopsError(f"workforce {name} failed: {wf.get('FailureReason', 'no reason given')}")
+        elapsed = time.monotonic() - started
+        if elapsed > timeout:
+            raise GtopsError(f"workforce {name} is still {status} after {timeout:.0f}s")
+        say(f"sagemaker_workforce.{name}: Still {status.lower()}... [{elapsed:.0f}s elapsed]")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 15)
+
+
+def workforce_missing(err: Exception) -> bool:
+    """DescribeWorkforce/DeleteWorkforce of a workforce that is not there: ValidationException, "No workforce"
+    (the check Terraform's provider makes)."""
+    from gtops.aws import error_code, error_message
+
+    return error_code(err) == "ValidationException" and "No workforce" in error_message(err)
+
+
 def wait_for_workforce(
     aws: AwsHandle,
     name: str,
     say: Callable[[str], None],
-    timeout: float = 600,
+    timeout: float = WAIT_TIMEOUT,
 ) -> dict[str, Any]:
-    """AWS has no waiter for workforces: poll until Active (bounded, and said on the way)."""
-    deadline = time.monotonic() + timeout
-    delay = 2.0
-    while True:
-        wf: dict[str, Any] = aws.client("sagemaker").describe_workforce(WorkforceName=name)["Workforce"]
-        if wf.get("Status") in (None, "Active"):
-            return wf
-        if wf.get("Status") == "Failed":
-            raise GtopsError(f"workforce {name} failed: {wf.get('FailureReason', 'no reason given')}")
-        if time.monotonic() > deadline:
-            raise GtopsError(f"workforce {name} is still {wf.get('Status')} after {timeout:.0f}s")
-        say(f"sagemaker_workforce.{name}: Still {str(wf['Status']).lower()}...")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 15)
+    """Poll until the workforce is Active (bounded, and said on the way)."""
+    found = _poll(aws, name, say, timeout, lambda wf: wf is None or wf.get("Status") in (None, "Active"))
+    if found is None:
+        raise GtopsError(f"workforce {name} disappeared while gtops waited for it to become Active")
+    return found
+
+
+def wait_for_workforce_gone(
+    aws: AwsHandle, name: str, say: Callable[[str], None], timeout: float = WAIT_TIMEOUT
+) -> None:
+    """DeleteWorkforce is asynchronous: poll until the workforce is gone (bounded, and said on the way)."""
+    _poll(aws, name, say, timeout, lambda wf: wf is None)

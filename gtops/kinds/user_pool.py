@@ -41,6 +41,52 @@ EMAIL_FIELDS = {
 }
 
 
+MFA_MODES = ("off", "optional", "on")
+
+
+@dataclass(frozen=True)
+class MfaSpec:
+    """The pool's MFA: a mode and its factors. AWS wants a factor for optional or on (SetUserPoolMfaConfig:
+    "can't disable all MFAs with a required or optional configuration"): TOTP (authenticator apps), or SMS
+    through an IAM role Cognito assumes (SnsCallerArn) with its external id."""
+
+    mode: str = "off"
+    totp: bool = False
+    sms_role_arn: str | None = None
+    sms_external_id: str | None = None
+
+    def attrs(self) -> dict[str, Any]:
+        """In the plan's vocabulary; `off` compares the mode only (factors of a pool without MFA are moot)."""
+        if self.mode == "off":
+            return {"mode": "off"}
+        sms = None
+        if self.sms_role_arn:
+            sms = {"role_arn": self.sms_role_arn, "external_id": self.sms_external_id}
+        return {"mode": self.mode, "totp": self.totp, "sms": sms}
+
+
+def _mode(value: Any) -> str:
+    if isinstance(value, bool):  # YAML 1.1 reads `off` as false and `on` as true
+        return "on" if value else "off"
+    return str(value)
+
+
+def parse_mfa(raw: Any) -> MfaSpec | None:
+    """`mfa: off|optional|on` (optional and on mean TOTP), or `{mode, totp, sms: {role_arn, external_id}}`."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        mode = _mode(raw)
+        return MfaSpec(mode, totp=mode != "off")
+    sms = raw.get("sms") or {}
+    return MfaSpec(
+        _mode(raw.get("mode", "off")),
+        totp=bool(raw.get("totp", False)),
+        sms_role_arn=sms.get("role_arn"),
+        sms_external_id=sms.get("external_id"),
+    )
+
+
 @dataclass(frozen=True)
 class PoolSpec:
     name: str
@@ -49,7 +95,7 @@ class PoolSpec:
     case_sensitive: bool = False
     deletion_protection: bool = True
     admin_only_create: bool = True
-    mfa: str | None = None  # None: unmanaged
+    mfa: MfaSpec | None = None  # None: unmanaged
     password_policy: Mapping[str, Any] | None = None
     email: Mapping[str, Any] | None = None
     invitation: InvitationSpec | None = None
@@ -60,9 +106,6 @@ class PoolSpec:
 def parse(raw: Mapping[str, Any] | None) -> PoolSpec | None:
     if not raw:
         return None
-    mfa = raw.get("mfa")
-    if isinstance(mfa, bool):  # YAML 1.1 reads `mfa: off` as false
-        mfa = "on" if mfa else "off"
     custom = raw.get("custom_attributes")
     return PoolSpec(
         name=raw["name"],
@@ -71,7 +114,7 @@ def parse(raw: Mapping[str, Any] | None) -> PoolSpec | None:
         case_sensitive=raw.get("case_sensitive", False),
         deletion_protection=raw.get("deletion_protection", True),
         admin_only_create=raw.get("admin_only_create", True),
-        mfa=mfa,
+        mfa=parse_mfa(raw.get("mfa")),
         password_policy=dict(raw["password_policy"]) if "password_policy" in raw else None,
         email=dict(raw["email"]) if "email" in raw else None,
         invitation=invitation.parse(raw.get("invitation")),
@@ -109,11 +152,7 @@ def schema() -> dict[str, Any]:
             "admin_only_create": f.boolean(
                 "Only administrators (gtops) create users; no self sign-up. Default true."
             ),
-            "mfa": {
-                "description": "Multi-factor authentication: off, optional or on ('on' only at creation). "
-                "Unmanaged when absent.",
-                "enum": ["off", "optional", "on", False, True],
-            },
+            "mfa": mfa_schema(),
             "password_policy": f.obj(
                 "Password rules for workers.",
                 {
@@ -166,6 +205,41 @@ def schema() -> dict[str, Any]:
     )
 
 
+def mfa_schema() -> dict[str, Any]:
+    mode = {"enum": [*MFA_MODES, False, True]}
+    mapping = f.obj(
+        "MFA with its factors.",
+        {
+            "mode": {"description": "off, optional or on.", **mode},
+            "totp": f.boolean("Authenticator apps (time-based one-time passwords). Default false."),
+            "sms": f.obj(
+                "Codes by SMS, sent through Amazon SNS with an IAM role Cognito assumes.",
+                {
+                    "role_arn": f.text(
+                        "The role Cognito assumes to send SMS (SnsCallerArn); it must trust "
+                        "cognito-idp.amazonaws.com and may publish to SNS.",
+                        f.ROLE_ARN,
+                        "must be an IAM role ARN",
+                    ),
+                    "external_id": f.text(
+                        "The external id the role's trust policy requires (ExternalId).", minLength=1
+                    ),
+                },
+                ("role_arn", "external_id"),
+            ),
+        },
+        ("mode",),
+    )
+    return {
+        "description": "Multi-factor authentication, unmanaged when absent: off, optional or on (optional "
+        "and on with authenticator apps, TOTP), or {mode, totp, sms: {role_arn, external_id}}. AWS needs a "
+        "factor for optional and on; gtops sets them through SetUserPoolMfaConfig, on a new pool too.",
+        "if": {"type": "object"},
+        "then": mapping,
+        "else": mode,
+    }
+
+
 def address(setup: Setup) -> Address | None:
     return Address(NAME, setup.pool.name) if setup.pool else None
 
@@ -182,7 +256,7 @@ def desired(setup: Setup) -> list[Resource]:
         "admin_only_create": pool.admin_only_create,
     }
     if pool.mfa is not None:
-        attrs["mfa"] = pool.mfa
+        attrs["mfa"] = pool.mfa.attrs()
     if pool.password_policy is not None:
         attrs["password_policy"] = dict(pool.password_policy)
     if pool.email is not None:
@@ -218,7 +292,7 @@ def live_attrs(pool: Mapping[str, Any]) -> dict[str, Any]:
         "case_sensitive": (pool.get("UsernameConfiguration") or {}).get("CaseSensitive", True),
         "deletion_protection": pool.get("DeletionProtection") == "ACTIVE",
         "admin_only_create": bool((pool.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly")),
-        "mfa": (pool.get("MfaConfiguration") or "OFF").lower(),
+        "mfa": {"mode": (pool.get("MfaConfiguration") or "OFF").lower(), "totp": False, "sms": None},
         "tags": dict(pool.get("UserPoolTags") or {}),
         "custom_attributes": custom_attributes(pool),
     }
@@ -228,6 +302,22 @@ def live_attrs(pool: Mapping[str, Any]) -> dict[str, Any]:
     attrs["email"] = {k: email[v] for k, v in EMAIL_FIELDS.items() if v in email}
     attrs["email"].setdefault("sending_account", "COGNITO_DEFAULT")
     return attrs
+
+
+def live_mfa(idp: Any, pool_id: str) -> dict[str, Any]:
+    """The pool's MFA mode and factors, from GetUserPoolMfaConfig (DescribeUserPool has the mode only)."""
+    config = idp.get_user_pool_mfa_config(UserPoolId=pool_id)
+    sms = ((config.get("SmsMfaConfiguration") or {}).get("SmsConfiguration") or {}).get("SnsCallerArn")
+    return {
+        "mode": (config.get("MfaConfiguration") or "OFF").lower(),
+        "totp": bool((config.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled")),
+        "sms": {
+            "role_arn": sms,
+            "external_id": config["SmsMfaConfiguration"]["SmsConfiguration"].get("ExternalId"),
+        }
+        if sms
+        else None,
+    }
 
 
 def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
@@ -242,6 +332,8 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
     state.ids.pool_arn = pool.get("Arn")
     state.ids.pool_raw = pool  # read-modify-write base for UpdateUserPool, read by the pool's other kinds
     attrs = live_attrs(pool)
+    if spec.mfa is not None or attrs["mfa"]["mode"] != "off":
+        attrs["mfa"] = live_mfa(aws.client("cognito-idp"), found)
     if spec.custom_attributes is not None:  # Cognito never removes one: only the declared ones compare
         attrs["custom_attributes"] = sorted(set(attrs["custom_attributes"]) & set(spec.custom_attributes))
     state.add(Resource(Address(NAME, pool["Name"]), attrs, meta={"id": found}))
@@ -257,14 +349,24 @@ def export(run: Export) -> dict[str, Any] | None:
     out: dict[str, Any] = {"name": attrs["name"]}
     if spec.id:  # pinned only when another pool of the region has the same name
         out["id"] = spec.id
-    for key in ("sign_in", "case_sensitive", "deletion_protection", "admin_only_create", "mfa"):
+    for key in ("sign_in", "case_sensitive", "deletion_protection", "admin_only_create"):
         out[key] = attrs[key]
+    out["mfa"] = _export_mfa(attrs["mfa"])
     for key in ("password_policy", "email", "custom_attributes"):
         if attrs.get(key):
             out[key] = attrs[key]
     if user_tags(attrs.get("tags")):
         out["tags"] = user_tags(attrs.get("tags"))
     return {SPEC_KEY: out}
+
+
+def _export_mfa(mfa: Mapping[str, Any]) -> Any:
+    if mfa["mode"] == "off":
+        return "off"
+    out: dict[str, Any] = {"mode": mfa["mode"], "totp": bool(mfa.get("totp"))}
+    if mfa.get("sms"):
+        out["sms"] = dict(mfa["sms"])
+    return out
 
 
 # --- steps ------------------------------------------------------------------------------------------------
@@ -279,7 +381,9 @@ def apply_fields(request: dict[str, Any], attrs: Mapping[str, Any]) -> dict[str,
             "admin_only_create"
         ]
     if "mfa" in attrs:
-        request["MfaConfiguration"] = attrs["mfa"].upper()
+        request["MfaConfiguration"] = attrs["mfa"]["mode"].upper()
+        if attrs["mfa"].get("sms"):
+            request["SmsConfiguration"] = _sms_configuration(attrs["mfa"]["sms"])
     if "password_policy" in attrs:
         policy = request.setdefault("Policies", {}).setdefault("PasswordPolicy", {})
         for key, name in PASSWORD_FIELDS.items():
@@ -296,6 +400,22 @@ def apply_fields(request: dict[str, Any], attrs: Mapping[str, Any]) -> dict[str,
         tags.update(attrs["tags"])
         request["UserPoolTags"] = tags
     return request
+
+
+def _sms_configuration(sms: Mapping[str, Any]) -> dict[str, Any]:
+    return {"SnsCallerArn": sms["role_arn"], "ExternalId": sms["external_id"]}
+
+
+def set_mfa(idp: Any, pool_id: str, mfa: Mapping[str, Any]) -> None:
+    """SetUserPoolMfaConfig, the one call that sets MFA with TOTP (CreateUserPool "supports only SMS MFA
+    configuration"), as Terraform does it: the mode and, unless it is off, the factors. AWS refuses OFF with a
+    factor ("can't turn off MFA and configure an MFA together") and ON or OPTIONAL without one."""
+    request: dict[str, Any] = {"UserPoolId": pool_id, "MfaConfiguration": mfa["mode"].upper()}
+    if mfa["mode"] != "off":
+        request["SoftwareTokenMfaConfiguration"] = {"Enabled": bool(mfa.get("totp"))}
+        if mfa.get("sms"):
+            request["SmsMfaConfiguration"] = {"SmsConfiguration": _sms_configuration(mfa["sms"])}
+    idp.set_user_pool_mfa_config(**request)
 
 
 def _custom_attribute(name: str) -> dict[str, Any]:
@@ -320,6 +440,9 @@ def create(ctx: ApplyContext, change: Change) -> None:
     if attrs.get("custom_attributes"):
         request["Schema"] = [_custom_attribute(n) for n in attrs["custom_attributes"]]
     apply_fields(request, attrs)
+    # CreateUserPool takes MFA only with SMS; like Terraform, gtops creates the pool without MFA and sets it
+    # (TOTP or SMS) through SetUserPoolMfaConfig. The SmsConfiguration stays: it also sends SMS messages.
+    request.pop("MfaConfiguration", None)
     answer = create_exactly_once(
         ctx.aws,
         "cognito-idp",
@@ -333,10 +456,16 @@ def create(ctx: ApplyContext, change: Change) -> None:
         return
     ctx.ids.pool_id = answer["UserPool"]["Id"]
     ctx.ids.pool_raw = answer["UserPool"]
+    if attrs.get("mfa", {}).get("mode", "off") != "off":
+        set_mfa(ctx.aws.client("cognito-idp"), ctx.ids.pool_id, attrs["mfa"])
 
 
 def update(ctx: ApplyContext, change: Change) -> None:
     idp = ctx.aws.client("cognito-idp")
+    mfa = (change.after or {}).get("mfa")
+    if mfa is not None and (change.before or {}).get("mfa") != mfa:
+        # The factors first, so the UpdateUserPool below (which re-sends the mode) meets a pool that has one.
+        set_mfa(idp, cognito.pool_id(ctx), mfa)
     pool = cognito.describe_pool(ctx)
     have = set(custom_attributes(pool))
     missing = [n for n in (change.after or {}).get("custom_attributes", []) if n not in have]
@@ -394,6 +523,12 @@ KIND = Kind(
         Use("gtops.kinds.cognito:user_pools", "cognito-idp", ("ListUserPools",), "any", "pool"),
         Use("gtops.kinds.cognito:find_pool_id", "cognito-idp", ("DescribeUserPool",), "pool", "pool"),
         Use(f"{__name__}:read", "cognito-idp", ("DescribeUserPool",), "pool", "pool"),
+        Use(f"{__name__}:live_mfa", "cognito-idp", ("GetUserPoolMfaConfig",), "pool", "pool"),
+        Use(f"{__name__}:set_mfa", "cognito-idp", ("SetUserPoolMfaConfig",), "pool", "pool_mfa", APPLY),
+        # Cognito assumes the SMS role (SnsCallerArn) these calls name: passing a role to a service is
+        # iam:PassRole (assumed needed here as for every role a service assumes; granted only on that role,
+        # only to cognito-idp.amazonaws.com).
+        Use(f"{__name__}:set_mfa", "iam", ("PassRole",), "sms_role", "pool_mfa_sms", APPLY),
         Use(f"{__name__}:create", "cognito-idp", ("CreateUserPool",), "any", "pool", APPLY),
         Use(f"{__name__}:create", "cognito-idp", ("TagResource",), "pool", "pool", APPLY),
         Use("gtops.kinds.cognito:describe_pool", "cognito-idp", ("DescribeUserPool",), "pool", "pool", APPLY),

@@ -190,6 +190,10 @@ def _record(ctx: ApplyContext, wf: Mapping[str, Any]) -> None:
 def create(ctx: ApplyContext, change: Change) -> None:
     attrs = change.after or {}
     existing = sagemaker.private_workforces(ctx.aws)
+    if existing and existing[0].get("Status") == "Deleting":  # the delete half of a replacement, or a
+        # delete an earlier run left going: AWS allows one workforce per region, so the create waits for it
+        sagemaker.wait_for_workforce_gone(ctx.aws, existing[0]["WorkforceName"], ctx.say)
+        existing = sagemaker.private_workforces(ctx.aws)
     if existing:
         if existing[0]["WorkforceName"] != attrs["name"]:
             raise GtopsError(
@@ -213,6 +217,8 @@ def update(ctx: ApplyContext, change: Change) -> None:
     attrs = change.after or {}
     sm = ctx.aws.client("sagemaker")
     wf = sm.describe_workforce(WorkforceName=attrs["name"])["Workforce"]
+    if wf.get("Status") not in (None, "Active"):  # still settling from an earlier create or update
+        wf = sagemaker.wait_for_workforce(ctx.aws, attrs["name"], ctx.say)
     if (
         "source_ips" in attrs
         and sorted((wf.get("SourceIpConfig") or {}).get("Cidrs") or []) != attrs["source_ips"]
@@ -229,8 +235,11 @@ def delete(ctx: ApplyContext, change: Change) -> None:
     try:
         ctx.aws.client("sagemaker").delete_workforce(WorkforceName=name)
     except Exception as err:
-        if "No workforce" not in str(err):
+        if not sagemaker.workforce_missing(err):
             raise
+    # Asynchronous on AWS (Status Deleting): done once it is gone, so that a replacement's create, the next
+    # step, is not refused as a second workforce of the region.
+    sagemaker.wait_for_workforce_gone(ctx.aws, name, ctx.say)
     ctx.ids.workforce_name = ctx.ids.workforce_arn = ctx.ids.subdomain = None
 
 
@@ -286,5 +295,13 @@ KIND = Kind(
             APPLY,
         ),
         Use(f"{__name__}:delete", "sagemaker", ("DeleteWorkforce",), "owned_workforce", "workforce", DESTROY),
+        Use(
+            "gtops.kinds.sagemaker:wait_for_workforce_gone",
+            "sagemaker",
+            ("DescribeWorkforce",),
+            "workforce",
+            "workforce",
+            DESTROY,
+        ),
     ),
 )

@@ -184,6 +184,14 @@ def export(run: Export) -> dict[str, Any] | None:
     return {SPEC_KEY: teams} if teams else None
 
 
+# Removing a team's topic: AWS documents no way to do it (UpdateWorkteam says only "Configures SNS topic
+# notifications"; NotificationTopicArn is optional, so `{}` is a valid request whose effect is undocumented;
+# "" breaks the ARN pattern; omitting NotificationConfiguration keeps the topic, which Terraform's acceptance
+# test shows on real AWS). gtops ASSUMES `{}` clears the topic, here only; the sandbox does the same
+# (gtops/sandbox/sagemaker.py, _check_topic) and apply's verification would report a team that kept it.
+CLEAR_TOPIC: dict[str, Any] = {}
+
+
 def _request(ctx: ApplyContext, attrs: Mapping[str, Any]) -> dict[str, Any]:
     pool_id, client_id = cognito.pool_id(ctx), cognito.client_id(ctx)
     request: dict[str, Any] = {
@@ -230,7 +238,7 @@ def update(ctx: ApplyContext, change: Change) -> None:
     sm = ctx.aws.client("sagemaker")
     request = _request(ctx, attrs)
     if not attrs.get("notifications"):
-        request["NotificationConfiguration"] = {}
+        request["NotificationConfiguration"] = dict(CLEAR_TOPIC)
     team = sm.update_workteam(**request)["Workteam"]
     if attrs.get("tags"):
         sm.add_tags(ResourceArn=team["WorkteamArn"], Tags=sagemaker.tag_list(attrs["tags"]))

@@ -47,6 +47,15 @@ class MembersResult:
     throttled: int = 0
 
 
+# Cognito's default e-mail (COGNITO_DEFAULT) sends 50 e-mails a day per account, then AdminCreateUser fails
+# with LimitExceededException (Cognito Developer Guide, "Quotas in Amazon Cognito"; README, sandbox rules).
+DAILY_EMAILS = (
+    "Cognito's daily e-mail quota is used up (LimitExceededException: COGNITO_DEFAULT sends 50 e-mails a day "
+    "per account, reset at 09:00 UTC); the worker was not created. Run `gtops apply` again after the reset, "
+    "or send through Amazon SES: pool.email.sending_account: DEVELOPER with source_arn"
+)
+
+
 class CallFailed(Exception):
     def __init__(self, operation: str, detail: str, err: Exception | None = None):
         super().__init__(f"{operation} failed: {detail}")
@@ -168,6 +177,8 @@ class WorkerWriter:
         try:
             created = self.call("cognito-idp", "AdminCreateUser", **params)
         except CallFailed as err:
+            if err.code == "LimitExceededException":
+                raise CallFailed("AdminCreateUser", DAILY_EMAILS) from err
             if err.code != "UsernameExistsException":
                 raise
             # Created by an earlier, interrupted run (or by hand): read it once and converge by updating.

@@ -85,6 +85,7 @@ def on_create(job: dict[str, Any], account_id: str, region: str) -> None:
     try:
         objects = _read_manifest(manifest_uri, account_id) if manifest_uri else []
         sim["labels"] = _read_labels(job, account_id, sim["task"])
+        _check_started(job, account_id, region)
         bucket, _ = _split_s3(_output_prefix(job))
         _s3(account_id).get_bucket(bucket)
     except _JobFailure as failure:
@@ -220,7 +221,7 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
         from gtops.sandbox import lambdas
 
         lambdas.label_batch(job, account_id, range(start, end), now)
-        _end_batch(job, end)
+        _end_batch(job, account_id, end)
         return
     prefix = _output_prefix(job)
     attribute = job["LabelAttributeName"]
@@ -279,11 +280,17 @@ def _label_batch(job: dict[str, Any], account_id: str, region: str) -> None:
         base = f"{prefix}annotations/consolidated-annotation"
         _put_json(account_id, f"{base}/consolidation-request/{ITERATION}/{_stamp(now)}.json", requests)
         _put_json(account_id, f"{base}/consolidation-response/{ITERATION}/{_stamp(now)}.json", responses)
-    _end_batch(job, end)
+    _end_batch(job, account_id, end)
 
 
-def _end_batch(job: dict[str, Any], end: int) -> None:
+def _end_batch(job: dict[str, Any], account_id: str, end: int) -> None:
     sim = job[SIM]
+    # DG, Output Data: annotations/intermediate "contains the output manifest for the current batch with
+    # any completed labels. This file is updated as the label for each data object is completed." The
+    # file name under it is not documented (AWS says not to depend on it).
+    done = "".join(json.dumps(sim["results"][i]) + "\n" for i in sorted(sim["results"]))
+    intermediate = f"{_output_prefix(job)}annotations/intermediate/{ITERATION}/annotations.manifest"
+    _put(account_id, intermediate, done.encode())
     sim["processed"] = end
     meta = f"{job['LabelAttributeName']}-metadata"
     failed = sum(1 for i in range(end) if "failure-reason" in (sim["results"].get(i) or {}).get(meta, {}))
@@ -506,7 +513,8 @@ def _multi_label(rng: random.Random, names: list[str], workers: int, element: st
         sorted(c for c in range(len(names)) if (rng.random() < AGREE) == (c in truth)) for _ in range(workers)
     ]
     votes = {c: sum(c in picks for picks in chosen) for c in range(len(names))}
-    result = sorted(c for c, n in votes.items() if n >= _majority(workers))
+    # DG, Output Data: "an array of all of the labels selected by at least one of the workers"
+    result = sorted(c for c, n in votes.items() if n >= 1)
     meta = {
         "class-map": {str(c): names[c] for c in result},
         "confidence-map": {str(c): _confidence(votes[c], workers) for c in result},
@@ -583,17 +591,20 @@ def _segmentation(rng: random.Random, names: list[str], workers: int) -> _Outcom
                 pixels[y][x] = colors[c]
     png = _png(pixels)
     votes = {c: sum(rng.random() < AGREE for _ in range(workers)) for c in present}
+    # DG, Output Data: "Confidence is scored on a per-image basis. Confidence scores are the same across all
+    # classes within an image."
+    image = _confidence(round(sum(votes.values()) / len(present)), workers)
     color_map = {
         "0": {
             "class-name": "BACKGROUND",
-            "confidence": _confidence(workers, workers),
+            "confidence": image,
             "hex-color": BACKGROUND_COLOR,
         }
     }
     for c in present:
         color_map[str(c + 1)] = {
             "class-name": names[c],
-            "confidence": _confidence(votes[c], workers),
+            "confidence": image,
             "hex-color": colors[c],
         }
     mappings = {names[c]: {"color": colors[c]} for c in present}
@@ -795,6 +806,43 @@ def _read_labels(job: dict[str, Any], account_id: str, task: str) -> list[dict[s
     if not labels and task != "PassThrough":
         raise _JobFailure(f"ClientError: The label category configuration file {uri} has no labels.")
     return labels
+
+
+def _check_started(job: dict[str, Any], account_id: str, region: str) -> None:
+    """What AWS accepts at CreateLabelingJob but the job then fails on, with a FailureReason:
+
+    - the worker task template (UiTemplateS3Uri) cannot be read: no source says whether CreateLabelingJob
+      checks it; the sandbox fails the job as it fails one whose manifest cannot be read (assumed);
+    - a Lambda of the account (a custom task's) that does not exist: the job fails when Ground Truth invokes
+      it, with the real reason "ClientError: Exception invoking the Lambda function <arn>. LambdaErrorCode:
+      ... Ensure the Lambda function exists, that the role <role> has permissions to invoke it and try your
+      request again." (aws-samples/amazon-comprehend-semi-structured-documents-annotation-tools#3).
+    """
+    human = job.get("HumanTaskConfig") or {}
+    template = (human.get("UiConfig") or {}).get("UiTemplateS3Uri")
+    if template:
+        _get(template, account_id, "worker task template")
+    consolidation = (human.get("AnnotationConsolidationConfig") or {}).get("AnnotationConsolidationLambdaArn")
+    for arn in (human.get("PreHumanTaskLambdaArn"), consolidation):
+        parts = (arn or "").split(":")
+        if len(parts) < 7 or parts[4] != account_id:
+            continue  # AWS's own built-in Lambdas (checked at create) or none
+        if not _lambda_exists(account_id, parts[3], parts[6]):
+            raise _JobFailure(
+                f"ClientError: Exception invoking the Lambda function {arn}. LambdaErrorCode: "
+                f"ResourceNotFoundException. Ensure the Lambda function exists, that the role "
+                f"{job.get('RoleArn')} has permissions to invoke it and try your request again."
+            )
+
+
+def _lambda_exists(account_id: str, region: str, name: str) -> bool:
+    try:
+        from moto.awslambda.models import lambda_backends
+
+        lambda_backends[account_id][region].get_function(name)
+    except Exception:  # noqa: BLE001 - moto's UnknownFunctionException (or no Lambda emulation at all)
+        return False
+    return True
 
 
 def _put(account_id: str, uri: str, body: bytes) -> None:

@@ -141,6 +141,10 @@ def server_args(config: dict[str, Any] | None) -> list[str]:
         args += ["--fault-kinds", ",".join(config["fault_kinds"])]
     if config.get("seed") is not None:
         args += ["--seed", str(config["seed"])]
+    if config.get("workforce_seconds"):
+        args += ["--workforce-seconds", str(config["workforce_seconds"])]
+    if config.get("daily_emails") is not None:
+        args += ["--daily-emails", str(config["daily_emails"])]
     return args
 
 

@@ -92,6 +92,10 @@ class Config:
     fault_kinds: list[str] = field(default_factory=lambda: list(DEFAULT_FAULT_KINDS))
     seed: int | None = None
     targets: list[Target] = field(default_factory=list)
+    # Seconds a workforce stays Initializing, Updating or Deleting before it is Active (or gone); 0: instant.
+    workforce_seconds: float = 0.0
+    # E-mails Cognito's default e-mail (COGNITO_DEFAULT) sends per account a day: AWS's quota is 50.
+    daily_emails: int = 50
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,8 +198,14 @@ def _checked(raw: dict[str, Any]) -> Config:
     try:
         latency = float(raw.get("latency_ms") or 0)
         rate = float(raw.get("fault_rate") or 0)
+        workforce_seconds = float(raw.get("workforce_seconds") or 0)
     except (TypeError, ValueError) as err:
-        raise ConfigError("latency_ms and fault_rate must be numbers") from err
+        raise ConfigError("latency_ms, fault_rate and workforce_seconds must be numbers") from err
+    if not 0 <= workforce_seconds <= 3600:
+        raise ConfigError("workforce_seconds must be between 0 and 3600")
+    emails = raw.get("daily_emails", 50)
+    if isinstance(emails, bool) or not isinstance(emails, int) or emails < 0:
+        raise ConfigError("daily_emails must be a whole number, 0 or more")
     if latency < 0 or latency > 60_000:
         raise ConfigError("latency_ms must be between 0 and 60000")
     if not 0 <= rate <= 1:
@@ -221,6 +231,8 @@ def _checked(raw: dict[str, Any]) -> Config:
         fault_kinds=kinds,
         seed=None if seed is None else int(seed),
         targets=targets,
+        workforce_seconds=workforce_seconds,
+        daily_emails=emails,
     )
 
 

@@ -12,8 +12,10 @@ import base64
 import datetime as dt
 import ipaddress
 import json
+import re
 import secrets
 import string
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -63,6 +65,34 @@ GT_OPERATIONS = (
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# A workforce's transition in progress (private keys: answers carry only modelled members). AWS's model lists
+# the states (WorkforceStatus: Initializing | Updating | Deleting | Failed | Active) but no document says how
+# long each takes; Terraform's provider (internal/service/sagemaker/wait.go) waits Initializing/Updating ->
+# Active after CreateWorkforce and UpdateWorkforce, and Deleting -> gone after DeleteWorkforce, up to 10
+# minutes each. The sandbox holds each state `workforce_seconds` (a realism setting; 0, the default: instant),
+# as set at the time it is read: setting it to 0 finishes every transition in progress.
+# Model, NotificationConfiguration.NotificationTopicArn.
+_TOPIC_ARN = re.compile(r"arn:aws[a-z\-]*:sns:[a-z0-9\-]*:[0-9]{12}:[a-zA-Z0-9_.-]*")
+_PENDING = "_gtops_pending"
+_STARTED = "_gtops_started_at"
+
+
+def _hold() -> float:
+    from gtops.sandbox.realism import REALISM
+
+    return REALISM.config.workforce_seconds
+
+
+def _transition(workforce: dict[str, Any], status: str) -> bool:
+    """Start a transition; False when the realism setting makes it instant (the caller finishes it)."""
+    if _hold() <= 0:
+        return False
+    workforce["Status"] = status
+    workforce[_PENDING] = status
+    workforce[_STARTED] = time.monotonic()
+    return True
 
 
 def _error(code: str, message: str) -> JsonRESTError:
@@ -192,8 +222,27 @@ class GroundTruthResponse(SageMakerResponse):
         return [{"Key": k, "Value": v} for k, v in merged.items()]
 
     # -- workforces -------------------------------------------------------------------------------
+    def _settle(self) -> dict[str, dict[str, Any]]:
+        """The region's workforces, with every transition whose time has come finished."""
+        now, hold = time.monotonic(), _hold()
+        for workforce in list(self.gt.workforces.values()):
+            pending = workforce.get(_PENDING)
+            if pending is None or now - workforce[_STARTED] < hold:
+                continue
+            workforce.pop(_PENDING)
+            workforce.pop(_STARTED)
+            if pending == "Deleting":
+                self._forget_workforce(workforce)
+            else:
+                workforce["Status"] = "Active"
+        return self.gt.workforces
+
+    def _forget_workforce(self, workforce: dict[str, Any]) -> None:
+        self.gt.workforces.pop(workforce["WorkforceName"], None)
+        self.gt.tags.pop(workforce["WorkforceArn"], None)
+
     def _workforce(self, name: str) -> dict[str, Any]:
-        workforce = self.gt.workforces.get(name)
+        workforce = self._settle().get(name)
         if workforce is None:
             raise _invalid(f"No workforce found with name {name}.")
         return workforce
@@ -222,11 +271,20 @@ class GroundTruthResponse(SageMakerResponse):
             if group is not None and group not in pool.groups:
                 raise _invalid(f"User group {group} not found in user pool {pool_id}.")
 
-    def _new_workforce(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
-        if self.gt.workforces:
-            existing = next(iter(self.gt.workforces))
+    def _new_workforce(self, name: str, params: dict[str, Any], implicit: bool = False) -> dict[str, Any]:
+        if self._settle():
+            existing = next(iter(self.gt.workforces.values()))
+            if existing["Status"] == "Deleting":
+                # Model, CreateWorkforce: "You can only create one workforce in each Amazon Web Services
+                # Region per Amazon Web Services account." One being deleted still counts until it is gone
+                # (the code and wording are assumed: AWS documents neither).
+                raise _invalid(
+                    f"The workforce {existing['WorkforceName']} is being deleted (Status Deleting); only one "
+                    "workforce is allowed per account and region. Wait until it is gone."
+                )
+            existing_name = existing["WorkforceName"]
             raise _invalid(
-                f"A private workforce already exists in this account and region ({existing}); "
+                f"A private workforce already exists in this account and region ({existing_name}); "
                 "only one is allowed. Delete it before creating another."
             )
         cognito, oidc = params.get("CognitoConfig"), params.get("OidcConfig")
@@ -253,6 +311,8 @@ class GroundTruthResponse(SageMakerResponse):
             workforce["WorkforceVpcConfig"] = params["WorkforceVpcConfig"]
         self.gt.workforces[name] = workforce
         self.gt.tags[workforce["WorkforceArn"]] = self._tags_in(params.get("Tags"))
+        if not implicit:
+            _transition(workforce, "Initializing")
         return workforce
 
     def create_workforce(self) -> Response:
@@ -267,6 +327,14 @@ class GroundTruthResponse(SageMakerResponse):
     def update_workforce(self) -> Response:
         params = self._params()
         workforce = self._workforce(params["WorkforceName"])
+        if workforce["Status"] != "Active":
+            # Model, UpdateWorkforce errors: ConflictException only ("There was a conflict when you attempted
+            # to modify a SageMaker entity"). That an update waits for the previous transition is assumed.
+            raise _error(
+                "ConflictException",
+                f"Workforce {workforce['WorkforceName']} is {workforce['Status']}; "
+                "it can be updated once it is Active.",
+            )
         if params.get("OidcConfig"):
             if "CognitoConfig" in workforce:
                 raise _invalid("OidcConfig cannot be set on a workforce that uses Amazon Cognito.")
@@ -280,24 +348,29 @@ class GroundTruthResponse(SageMakerResponse):
         if params.get("IpAddressType"):
             workforce["IpAddressType"] = params["IpAddressType"]
         workforce["LastUpdatedDate"] = _now()
+        _transition(workforce, "Updating")
         return self._answer("UpdateWorkforce", {"Workforce": workforce})
 
     def list_workforces(self) -> Response:
         params = self._params()
         keys = {"Name": "WorkforceName", "CreateDate": "CreateDate"}
-        items = _sorted(list(self.gt.workforces.values()), params, keys, "CreateDate")
+        items = _sorted(list(self._settle().values()), params, keys, "CreateDate")
         page, token = _page(items, params)
         return self._answer("ListWorkforces", {"Workforces": page, "NextToken": token})
 
     def delete_workforce(self) -> Response:
         workforce = self._workforce(self._params()["WorkforceName"])
+        if workforce["Status"] == "Deleting":
+            return self._answer("DeleteWorkforce", {})  # already on its way (assumed: no source)
         if self._teams_of(workforce):
             raise _error(
                 "ResourceInUse",
                 f"Workforce {workforce['WorkforceName']} still has work teams; delete them first.",
             )
-        del self.gt.workforces[workforce["WorkforceName"]]
-        self.gt.tags.pop(workforce["WorkforceArn"], None)
+        # DeleteWorkforce is asynchronous: Describe answers Status Deleting until the workforce is gone
+        # (Terraform's WaitWorkforceDeleted, added with PR #27538).
+        if not _transition(workforce, "Deleting"):
+            self._forget_workforce(workforce)
         return self._answer("DeleteWorkforce", {})
 
     def _teams_of(self, workforce: dict[str, Any]) -> list[dict[str, Any]]:
@@ -335,9 +408,19 @@ class GroundTruthResponse(SageMakerResponse):
             self._cognito_pool(cmd["UserPool"], cmd["ClientId"], cmd["UserGroup"])
 
     def _check_topic(self, config: dict[str, Any] | None) -> dict[str, Any]:
-        arn = (config or {}).get("NotificationTopicArn")
-        if not arn:
+        """The team's NotificationConfiguration. `{}` (no NotificationTopicArn, which is optional) clears the
+        topic: ASSUMED, AWS documents no way to remove one (gtops/kinds/workteam.py, CLEAR_TOPIC). An ARN
+        not matching the model's pattern, "" included, is the standard pattern refusal."""
+        config = config or {}
+        if "NotificationTopicArn" not in config:
             return {}
+        arn = config["NotificationTopicArn"]
+        if not isinstance(arn, str) or not _TOPIC_ARN.fullmatch(arn):
+            raise _invalid(
+                f"1 validation error detected: Value '{arn}' at "
+                "'notificationConfiguration.notificationTopicArn' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {_TOPIC_ARN.pattern}"
+            )
         parts = arn.split(":")
         if len(parts) >= 6 and parts[3] == self.region and parts[4] == self.current_account:
             from moto.sns.models import sns_backends
@@ -351,15 +434,15 @@ class GroundTruthResponse(SageMakerResponse):
     def _workforce_for_team(self, params: dict[str, Any]) -> dict[str, Any]:
         """The team's workforce; with none in the region, one is created implicitly (named `default`)."""
         wanted = params.get("WorkforceName")
-        if self.gt.workforces:
-            if wanted is None:
-                return next(iter(self.gt.workforces.values()))
-            return self._workforce(wanted)
+        if self._settle():
+            found = next(iter(self.gt.workforces.values())) if wanted is None else self._workforce(wanted)
+            _check_active(found)
+            return found
         first = (params["MemberDefinitions"][0] or {}).get("CognitoMemberDefinition")
         if not first:
             raise _invalid("No workforce exists; create an OIDC workforce before its work teams.")
         config = {"UserPool": first["UserPool"], "ClientId": first["ClientId"]}
-        return self._new_workforce(wanted or "default", {"CognitoConfig": config})
+        return self._new_workforce(wanted or "default", {"CognitoConfig": config}, implicit=True)
 
     def create_workteam(self) -> Response:
         params = self._params()
@@ -373,7 +456,7 @@ class GroundTruthResponse(SageMakerResponse):
                 f"Workteams, with current utilization of {len(self.gt.workteams)} Workteams.",
             )
         # Check everything before the implicit workforce is created, so a failed call changes nothing.
-        if not self.gt.workforces:
+        if not self._settle():
             first = (params["MemberDefinitions"][0] or {}).get("CognitoMemberDefinition")
             if first:
                 probe = {"CognitoConfig": {"UserPool": first["UserPool"], "ClientId": first["ClientId"]}}
@@ -451,12 +534,20 @@ class GroundTruthResponse(SageMakerResponse):
         return job
 
     def _check_job(self, params: dict[str, Any]) -> None:
+        from gtops.sandbox import job_rules
+
         human = params["HumanTaskConfig"]
         team_arn = human["WorkteamArn"]
         crowd = f"{PUBLIC_CROWD_ACCOUNT}:workteam/public-crowd/default"
         public = f"arn:{self.partition}:sagemaker:{self.region}:{crowd}"
         if team_arn != public and not any(t["WorkteamArn"] == team_arn for t in self.gt.workteams.values()):
             raise _invalid(f"Workteam {team_arn} does not exist.")
+        job_rules.check_role(params["RoleArn"], self.current_account)
+        job_rules.check_ui(human, self.region)
+        job_rules.check_lambdas(human, self.current_account, self.region)
+        job_rules.check_limits(human, public=team_arn == public)
+        if team_arn == public:
+            job_rules.check_public(human)
         ui = human.get("UiConfig") or {}
         if bool(ui.get("UiTemplateS3Uri")) == bool(ui.get("HumanTaskUiArn")):
             raise _invalid("UiConfig needs exactly one of UiTemplateS3Uri and HumanTaskUiArn.")
@@ -579,7 +670,9 @@ class GroundTruthResponse(SageMakerResponse):
     def _tagged(self, arn: str) -> list[dict[str, str]]:
         ours, exists = self._own_resource(arn)
         if not exists():
-            raise _error("ResourceNotFound", f"Resource {arn} does not exist.")
+            # AddTags/ListTags/DeleteTags model no errors; AWS answers a missing or deleted resource with a
+            # ValidationException (aws/amazon-sagemaker-feedback#108); the message is assumed.
+            raise _invalid(f"Resource {arn} does not exist.")
         return self.gt.tags.setdefault(arn, [])
 
     def _sync_job_tags(self, arn: str, tags: list[dict[str, str]]) -> None:
@@ -614,6 +707,16 @@ class GroundTruthResponse(SageMakerResponse):
             return super().list_tags()
         page, token = _page(self._tagged(arn), {**params, "MaxResults": params.get("MaxResults") or 50})
         return self._answer("ListTags", {"Tags": page, "NextToken": token})
+
+
+def _check_active(workforce: dict[str, Any]) -> None:
+    """A team goes on an Active workforce only (assumed: AWS documents no answer for a workforce in
+    transition; Terraform's workforce resource waits for Active before anything uses it)."""
+    if workforce["Status"] != "Active":
+        raise _invalid(
+            f"Workforce {workforce['WorkforceName']} is {workforce['Status']}; "
+            "work teams can be created on it once it is Active."
+        )
 
 
 def _time_filtered(jobs: list[dict[str, Any]], params: dict[str, Any], field: str) -> list[dict[str, Any]]:

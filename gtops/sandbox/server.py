@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--fault-kinds", default="throttle,error,drop")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--workforce-seconds", type=float, default=0.0)
+    parser.add_argument("--daily-emails", type=int, default=50)
     args = parser.parse_args(argv)
 
     from gtops import sandbox
@@ -135,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
             fault_rate=args.fault_rate,
             fault_kinds=[k for k in args.fault_kinds.split(",") if k],
             seed=args.seed,
+            workforce_seconds=args.workforce_seconds,
+            daily_emails=args.daily_emails,
         )
         server = make_server(args.host, args.port)
     except (ConfigError, OSError, SandboxError) as err:

@@ -213,6 +213,7 @@ class Checker:
             for key in ("source_arn", "from", "configuration_set"):
                 if key in email:
                     self.add(("pool", "email", key), f"{key} needs sending_account DEVELOPER (Amazon SES)")
+        self._mfa(_mapping(pool.get("mfa")))
         invitation = _mapping(pool.get("invitation"))
         for key in ("message", "sms"):
             text = invitation.get(key)
@@ -235,6 +236,28 @@ class Checker:
                     "uses {portal_url}, which gtops fills in from the spec's `workforce:` or teams; add "
                     "`workforce: {}` (the region's existing workforce is adopted) or write the portal URL",
                 )
+
+    def _mfa(self, mfa: dict) -> None:
+        """What SetUserPoolMfaConfig refuses, with AWS's words: optional or on with no factor ("can't disable
+        all MFAs with a required or optional configuration"), off with one ("can't turn off MFA and
+        configure an MFA together"). Sources: aws/aws-sdk-js#4186; Terraform's cognitoidp/user_pool.go."""
+        if not mfa:
+            return
+        mode = mfa.get("mode")
+        mode = {True: "on", False: "off"}.get(mode, mode) if isinstance(mode, bool) else mode
+        factors = [k for k in ("totp", "sms") if mfa.get(k)]
+        if mode in ("optional", "on") and not factors:
+            self.add(
+                ("pool", "mfa"),
+                f"mode {mode} needs a factor: totp: true (authenticator apps) and/or sms: {{role_arn, "
+                "external_id}; AWS refuses MFA with none",
+            )
+        elif mode == "off" and factors:
+            self.add(
+                ("pool", "mfa", factors[0]),
+                "mode off takes no factor (AWS refuses to turn MFA off and configure a factor together); "
+                "remove it or choose mode optional",
+            )
 
     def client(self) -> None:
         validity = _mapping(_mapping(self.data.get("client")).get("token_validity"))
@@ -553,6 +576,15 @@ class Checker:
                         p + ("lambdas", key),
                         f"'{fn}' is not a Lambda function ARN "
                         "(arn:aws:lambda:<region>:<account>:function:<name>)",
+                    )
+                elif self.region and fn.split(":")[3] != self.region:
+                    # Ground Truth calls the job's Lambdas in the job's region; the sandbox refuses another
+                    # region's at CreateLabelingJob (gtops/sandbox/job_rules.py; assumed, no source either
+                    # way).
+                    self.add(
+                        p + ("lambdas", key),
+                        f"'{fn}' is in region {fn.split(':')[3]}; the job runs in {self.region}: "
+                        "deploy the function there",
                     )
             elif not fn.endswith(".py"):
                 self.add(p + ("lambdas", key), "must be a Lambda ARN or a local .py file")

@@ -106,6 +106,13 @@ class Workspace:
         else:
             s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
 
+    def role(self, name: str = "labeling") -> None:
+        """A job role the user made beforehand: SageMaker may assume it (the sandbox refuses a job whose role
+        is missing or does not trust sagemaker.amazonaws.com, as AWS does)."""
+        from tests.sandbox.conftest import TRUST_SAGEMAKER
+
+        self.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_SAGEMAKER))
+
     def read(self, uri: str) -> bytes:
         bucket, _, key = uri[5:].partition("/")
         return self.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -118,12 +125,14 @@ class Workspace:
 def workspace(sandbox, tmp_path) -> Workspace:
     ws = Workspace(tmp_path, "us-east-1")
     ws.bucket("data-bucket")
+    ws.role()
     return ws
 
 
 def make_workspace(tmp_path: Path, region: str) -> Workspace:
     ws = Workspace(tmp_path, region)
     ws.bucket("data-bucket")
+    ws.role()
     return ws
 
 

@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from tests.inprocess import gtops_here
+from tests.sandbox.conftest import EXAMPLE_ROLE, ensure_role
 from tests.sandbox_server import control
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,17 +40,22 @@ def env(server, tmp_path):
 
 
 def demo_data(env: dict, region: str) -> None:
-    """The examples' data bucket, as a user would have it: in the spec's Region (Ground Truth reads input
-    only from a bucket in the job's Region, and gtops checks that before apply)."""
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+    """The examples' data bucket and execution role, as a user would have them: the bucket in the spec's
+    Region (Ground Truth reads input only from a bucket in the job's Region, and gtops checks that before
+    apply), the role trusted by SageMaker (CreateLabelingJob refuses one it cannot assume)."""
+    s3, iam = (
+        boto3.client(
+            service,
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for service in ("s3", "iam")
     )
     where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     s3.create_bucket(Bucket="gtops-demo-data", **where)  # the examples' images are in their folders
+    ensure_role(iam, *EXAMPLE_ROLE)
 
 
 def gtops(env: dict, *args: str) -> subprocess.CompletedProcess:

@@ -16,12 +16,7 @@ from tests.inprocess import run_main
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/LabelingRole"
-TRUST_SAGEMAKER = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ],
-}
+from tests.sandbox.conftest import TRUST_SAGEMAKER  # noqa: E402
 
 SETUP = """\
 name: pf

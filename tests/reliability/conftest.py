@@ -23,10 +23,13 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
 @pytest.fixture
 def demo_bucket(inproc) -> str:
-    """The examples' data bucket, as a user would have it."""
+    """The examples' data bucket and execution role, as a user would have them."""
     from rel_helpers import boto
 
+    from tests.sandbox.conftest import EXAMPLE_ROLE, ensure_role
+
     boto("s3").create_bucket(Bucket="gtops-demo-data")
+    ensure_role(boto("iam"), *EXAMPLE_ROLE)
     return "gtops-demo-data"
 
 

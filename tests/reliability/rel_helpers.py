@@ -113,16 +113,9 @@ def boto(service: str, endpoint: str | None = None, region: str = "us-east-1"):
 def create_demo_role(endpoint: str | None = None) -> str:
     """trains-and-cars' job role, trusted by SageMaker, as a user would have it (gtops checks before apply
     that a job's role exists and trusts SageMaker)."""
-    import json
+    from tests.sandbox.conftest import EXAMPLE_ROLE, ensure_role
 
-    from gtops.sandbox.launcher import SAGEMAKER_TRUST
-
-    role = boto("iam", endpoint).create_role(
-        RoleName="AmazonSageMaker-ExecutionRole",
-        Path="/service-role/",
-        AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST),
-    )
-    return str(role["Role"]["Arn"])
+    return ensure_role(boto("iam", endpoint), *EXAMPLE_ROLE)
 
 
 def live_dump(endpoint: str | None = None, region: str = "us-east-1") -> dict[str, Any]:

@@ -117,6 +117,30 @@ def sandbox(request: pytest.FixtureRequest) -> Sandbox:
     return request.getfixturevalue(f"{request.param}_sandbox")
 
 
+from gtops.sandbox.launcher import SAGEMAKER_TRUST as TRUST_SAGEMAKER  # noqa: E402  (one trust document)
+
+
+def ensure_role(iam: Any, name: str, path: str = "/") -> str:
+    """A role SageMaker may assume, as the user has it before a labeling job (CreateLabelingJob refuses one
+    that is missing or does not trust sagemaker.amazonaws.com); returns its ARN."""
+    import json
+
+    try:
+        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        document = json.dumps(TRUST_SAGEMAKER)
+        role = iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=document)
+        return str(role["Role"]["Arn"])
+
+
+# The execution role the examples name (specs/trains-and-cars/jobs.yaml), as the SageMaker console makes it.
+EXAMPLE_ROLE = ("AmazonSageMaker-ExecutionRole", "/service-role/")
+
+
+def sagemaker_role(sb: Sandbox, name: str = "GroundTruth") -> str:
+    return ensure_role(sb.client("iam"), name)
+
+
 @pytest.fixture
 def cognito_setup() -> Any:
     """A function building an email-sign-in pool with an app client and groups; returns their ids."""

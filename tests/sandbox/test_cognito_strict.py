@@ -122,6 +122,12 @@ def test_update_user_pool_resets_omitted_fields_to_defaults(idp: Any) -> None:
 
 def test_update_user_pool_sets_mfa_and_name(idp: Any) -> None:
     pool_id = _email_pool(idp)
+    with pytest.raises(ClientError) as no_factor:  # no SMS configuration and no TOTP yet (aws-truth.md 2)
+        idp.update_user_pool(UserPoolId=pool_id, MfaConfiguration="OPTIONAL")
+    assert no_factor.value.response["Error"]["Code"] == "InvalidParameterException"
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="OPTIONAL", SoftwareTokenMfaConfiguration={"Enabled": True}
+    )
     idp.update_user_pool(UserPoolId=pool_id, PoolName="renamed", MfaConfiguration="OPTIONAL")
     pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     assert (pool["Name"], pool["MfaConfiguration"]) == ("renamed", "OPTIONAL")

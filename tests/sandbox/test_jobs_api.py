@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.sandbox.conftest import sagemaker_role
+
 LAMBDA = "arn:aws:lambda:us-east-1:432418664414:function:{}-BoundingBox"
 PUBLIC_CROWD = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default"
+PRICE = {"AmountInUsd": {"Cents": 3, "TenthFractionsOfACent": 6}}
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +42,8 @@ def team(cognito_setup: Any) -> Any:
         s3.put_object(Bucket="gt-data", Key="manifest.jsonl", Body="\n".join(lines).encode())
         labels = {"document-version": "2018-11-28", "labels": [{"label": "train"}, {"label": "car"}]}
         s3.put_object(Bucket="gt-data", Key="labels.json", Body=json.dumps(labels).encode())
+        s3.put_object(Bucket="gt-data", Key="ui.liquid.html", Body=b"<crowd-form></crowd-form>")
+        sagemaker_role(sb)
         return arn
 
     return build
@@ -115,6 +120,7 @@ def test_job_team_must_exist_or_be_the_public_crowd(sandbox: Any, team: Any) -> 
     code, message = _error(excinfo)
     assert code == "ValidationException" and ghost in message
     request["HumanTaskConfig"]["WorkteamArn"] = PUBLIC_CROWD
+    request["HumanTaskConfig"]["PublicWorkforceTaskPrice"] = PRICE
     assert sm.create_labeling_job(**request)["LabelingJobArn"].endswith("/j1")
 
 
@@ -128,9 +134,10 @@ def test_label_attribute_rules(sandbox: Any, team: Any) -> None:
         sm.create_labeling_job(**_job("j1", team_arn, LabelAttributeName="label-ref"))
     assert "-ref" in _error(ref)[1]
     segmentation = _job("j1", team_arn)
-    segmentation["HumanTaskConfig"]["PreHumanTaskLambdaArn"] = LAMBDA.format("PRE").replace(
-        "BoundingBox", "SemanticSegmentation"
-    )
+    for key, kind in (("PreHumanTaskLambdaArn", "PRE"), ("AnnotationConsolidationConfig", "ACS")):
+        arn = LAMBDA.format(kind).replace("BoundingBox", "SemanticSegmentation")
+        human = segmentation["HumanTaskConfig"]
+        human[key] = arn if kind == "PRE" else {"AnnotationConsolidationLambdaArn": arn}
     with pytest.raises(ClientError) as needs_ref:
         sm.create_labeling_job(**segmentation)
     assert "must end with '-ref'" in _error(needs_ref)[1]
@@ -205,7 +212,9 @@ def test_list_labeling_jobs_for_workteam(sandbox: Any, team: Any) -> None:
     team_arn = team(sandbox)
     sm = sandbox.client("sagemaker")
     sm.create_labeling_job(**_job("j1", team_arn))
-    sm.create_labeling_job(**_job("j2", PUBLIC_CROWD))
+    public = _job("j2", PUBLIC_CROWD)
+    public["HumanTaskConfig"]["PublicWorkforceTaskPrice"] = PRICE
+    sm.create_labeling_job(**public)
     listed = sm.list_labeling_jobs_for_workteam(WorkteamArn=team_arn)["LabelingJobSummaryList"]
     assert [j["LabelingJobName"] for j in listed] == ["j1"]
     assert listed[0]["WorkRequesterAccountId"] == "123456789012"
@@ -235,3 +244,91 @@ def test_advance_all_jobs(sandbox: Any, team: Any) -> None:
     assert job["LabelCounters"]["TotalLabeled"] == 3
     assert job["LabelingJobOutput"]["OutputDatasetS3Uri"].endswith("manifests/output/output.manifest")
     assert sandbox.advance("nope") == []
+
+
+# -- what CreateLabelingJob refuses at once, and what fails the job later (gtops/sandbox/job_rules.py) ------
+def _refused(sm: Any, request: dict[str, Any]) -> str:
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_labeling_job(**request)
+    code, message = _error(excinfo)
+    assert code == "ValidationException", message
+    return message
+
+
+def test_a_role_sagemaker_cannot_assume_is_refused_at_create(sandbox: Any, team: Any) -> None:
+    team_arn = team(sandbox)
+    sm, iam = sandbox.client("sagemaker"), sandbox.client("iam")
+    missing = _job("j1", team_arn, RoleArn="arn:aws:iam::123456789012:role/Nobody")
+    assert "Could not assume role arn:aws:iam::123456789012:role/Nobody" in _refused(sm, missing)
+    principal = {"Service": "lambda.amazonaws.com"}
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    lambda_only = json.dumps({"Statement": [statement]})
+    arn = iam.create_role(RoleName="ForLambda", AssumeRolePolicyDocument=lambda_only)["Role"]["Arn"]
+    assert "'sagemaker.amazonaws.com'" in _refused(sm, _job("j1", team_arn, RoleArn=arn))
+    other_account = _job("j1", team_arn, RoleArn="arn:aws:iam::210987654321:role/GroundTruth")
+    assert "Could not assume role" in _refused(sm, other_account)
+    assert sm.create_labeling_job(**_job("j1", team_arn))["LabelingJobArn"].endswith("/j1")
+
+
+def test_builtin_lambdas_and_task_uis_must_be_aws_own_in_the_region(sandbox: Any, team: Any) -> None:
+    team_arn = team(sandbox)
+    sm = sandbox.client("sagemaker")
+    wrong_account = _job("j1", team_arn)
+    wrong_account["HumanTaskConfig"]["PreHumanTaskLambdaArn"] = LAMBDA.format("PRE").replace(
+        "432418664414", "081040173940"
+    )
+    assert "in us-east-1 they belong to account 432418664414" in _refused(sm, wrong_account)
+    other_region = _job("j1", team_arn)
+    other_region["HumanTaskConfig"]["PreHumanTaskLambdaArn"] = LAMBDA.format("PRE").replace(
+        "us-east-1", "us-west-2"
+    )
+    assert "is in region us-west-2" in _refused(sm, other_region)
+    mixed = _job("j1", team_arn)
+    mixed["HumanTaskConfig"]["AnnotationConsolidationConfig"] = {
+        "AnnotationConsolidationLambdaArn": LAMBDA.format("ACS").replace("BoundingBox", "ImageMultiClass")
+    }
+    assert "different task types" in _refused(sm, mixed)
+    ui = _job("j1", team_arn)
+    ui["HumanTaskConfig"]["UiConfig"] = {
+        "HumanTaskUiArn": "arn:aws:sagemaker:us-east-1:394669845002:human-task-ui/3DPointCloudObjectDetection"
+    }
+    assert "not a worker task UI of Ground Truth" in _refused(sm, ui)
+
+
+def test_limits_and_the_public_workforce(sandbox: Any, team: Any) -> None:
+    team_arn = team(sandbox)
+    sm = sandbox.client("sagemaker")
+    long_task = _job("j1", team_arn)
+    long_task["HumanTaskConfig"]["TaskTimeLimitInSeconds"] = 8 * 3600 + 1
+    assert "maximum of 28800 seconds" in _refused(sm, long_task)
+    public = _job("j1", PUBLIC_CROWD)
+    assert "needs a PublicWorkforceTaskPrice" in _refused(sm, public)
+    public["HumanTaskConfig"]["PublicWorkforceTaskPrice"] = PRICE
+    public["HumanTaskConfig"]["TaskAvailabilityLifetimeInSeconds"] = 12 * 3600 + 1
+    assert "maximum of 43200 seconds" in _refused(sm, public)
+    public["HumanTaskConfig"]["TaskAvailabilityLifetimeInSeconds"] = 12 * 3600
+    assert sm.create_labeling_job(**public)["LabelingJobArn"].endswith("/j1")
+    private = _job("j2", team_arn)
+    private["HumanTaskConfig"]["TaskAvailabilityLifetimeInSeconds"] = 30 * 86400
+    sm.create_labeling_job(**private)  # a private workforce may keep tasks 30 days
+
+
+def test_what_aws_accepts_fails_the_job_with_a_reason(sandbox: Any, team: Any) -> None:
+    team_arn = team(sandbox)
+    sm = sandbox.client("sagemaker")
+    no_template = _job("j1", team_arn)
+    no_template["HumanTaskConfig"]["UiConfig"] = {"UiTemplateS3Uri": "s3://gt-data/missing.liquid.html"}
+    sm.create_labeling_job(**no_template)
+    failed = sm.describe_labeling_job(LabelingJobName="j1")
+    assert failed["LabelingJobStatus"] == "Failed"
+    assert failed["FailureReason"].startswith("ClientError: Failed to read the worker task template at ")
+    own = "arn:aws:lambda:us-east-1:123456789012:function:my-pre"
+    custom = _job("j2", team_arn)
+    custom["HumanTaskConfig"]["PreHumanTaskLambdaArn"] = own
+    custom["HumanTaskConfig"]["AnnotationConsolidationConfig"] = {
+        "AnnotationConsolidationLambdaArn": own.replace("my-pre", "my-acs")
+    }
+    sm.create_labeling_job(**custom)  # AWS does not look the account's own Lambdas up at create
+    reason = sm.describe_labeling_job(LabelingJobName="j2")["FailureReason"]
+    assert reason.startswith(f"ClientError: Exception invoking the Lambda function {own}.")
+    assert "Ensure the Lambda function exists" in reason

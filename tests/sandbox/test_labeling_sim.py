@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from gtops.sandbox import labeling
+from tests.sandbox.conftest import sagemaker_role
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 TEAM = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/team-a"
@@ -28,6 +29,7 @@ def s3(inprocess_aws: Any) -> Any:
     client = boto3.client("s3", region_name=REGION)
     client.create_bucket(Bucket="gt-in")
     client.create_bucket(Bucket="gt-out")
+    client.put_object(Bucket="gt-in", Key="template.liquid", Body=b"<crowd-form></crowd-form>")
     return client
 
 
@@ -297,6 +299,16 @@ def test_multi_label_output(s3: Any, task: str, kind: str) -> None:
         assert meta["class-map"] == {str(c): IMAGE_LABELS[c] for c in line["label"]}
         assert set(meta["confidence-map"]) == set(meta["class-map"])
         assert all(0 < v <= 1 for v in meta["confidence-map"].values())
+    # AWS keeps every label chosen by at least one worker (DG, Output Data), not the majority's
+    picked = []
+    for key in _keys(s3, "jobs/multi/annotations/worker-response/iteration-1/"):
+        body = json.loads(s3.get_object(Bucket="gt-out", Key=key)["Body"].read())
+        chosen = {
+            label for a in body["answers"] for v in a["answerContent"].values() for label in v["labels"]
+        }
+        picked.append(sorted(chosen))
+    assert sorted(picked) == sorted(sorted(IMAGE_LABELS[c] for c in line["label"]) for line in lines)
+    assert any(v < 0.5 for line in lines for v in line["label-metadata"]["confidence-map"].values())
 
 
 def _png_pixels(data: bytes) -> set[str]:
@@ -339,6 +351,8 @@ def test_semantic_segmentation_output_references_real_masks(s3: Any) -> None:
         for index, entry in color_map.items():
             if index != "0":
                 assert entry["class-name"] == IMAGE_LABELS[int(index) - 1]
+        # one confidence per image, the same for every class (DG, Output Data)
+        assert len({entry["confidence"] for entry in color_map.values()}) == 1
 
 
 def test_named_entity_output(s3: Any) -> None:
@@ -392,6 +406,10 @@ def test_worker_responses_and_consolidation_files(s3: Any) -> None:
             r["datasetObjectId"] for r in json.loads(s3.get_object(Bucket="gt-out", Key=key)["Body"].read())
         ]
     assert sorted(ids) == [str(i) for i in range(5)]
+    # annotations/intermediate: the output manifest of the labels completed so far (DG, Output Data)
+    (intermediate,) = _keys(s3, f"{prefix}intermediate/iteration-1/")
+    lines = s3.get_object(Bucket="gt-out", Key=intermediate)["Body"].read().decode().splitlines()
+    assert [json.loads(line) for line in lines] == _output(s3, job)
 
 
 # --- determinism and helpers
@@ -468,6 +486,8 @@ def test_labeling_job_end_to_end(sandbox: Any, cognito_setup: Any, monkeypatch: 
     s3.put_object(Bucket="gt-in", Key="manifest.jsonl", Body=manifest)
     labels = {"document-version": "2018-11-28", "labels": [{"label": x} for x in IMAGE_LABELS]}
     s3.put_object(Bucket="gt-in", Key="labels.json", Body=json.dumps(labels))
+    s3.put_object(Bucket="gt-in", Key="template.liquid", Body=b"<crowd-form></crowd-form>")
+    sagemaker_role(sandbox)
     sm = sandbox.client("sagemaker")
     lambdas = f"arn:aws:lambda:{REGION}:432418664414:function:"
     sm.create_labeling_job(

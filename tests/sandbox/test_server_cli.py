@@ -320,9 +320,12 @@ def test_aws_cli_runs_the_seed_workflow(cli_env: dict[str, str], tmp_path: Path)
             for n in ("a.jpeg", "b.jpeg")
         )
     )
+    template = tmp_path / "bounding-box.liquid.html"
+    template.write_text("<crowd-form><crowd-bounding-box name='box'></crowd-bounding-box></crowd-form>")
     for args in (
         ("s3", "mb", "s3://static-handson"),
         ("s3", "cp", str(labels), "s3://static-handson/ui-template/labels.json"),
+        ("s3", "cp", str(template), "s3://static-handson/ui-template/bounding-box.liquid.html"),
         ("s3", "cp", str(manifest), "s3://static-handson/manifest/manifest-with-input-data.json"),
     ):
         assert _aws(env, *args, ok=False).returncode == 0
@@ -347,6 +350,20 @@ def test_aws_cli_runs_the_seed_workflow(cli_env: dict[str, str], tmp_path: Path)
             "S3DataSource": {"ManifestS3Uri": "s3://static-handson/manifest/manifest-with-input-data.json"}
         },
     }
+    # The execution role the walkthrough's account already has (CreateLabelingJob refuses a missing one).
+    trust = '{"Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, '
+    trust += '"Action": "sts:AssumeRole"}]}'
+    _aws(
+        env,
+        "iam",
+        "create-role",
+        "--role-name",
+        "AmazonSageMaker-ExecutionRole",
+        "--path",
+        "/service-role/",
+        "--assume-role-policy-document",
+        trust,
+    )
     job = _aws(
         env,
         "--region",

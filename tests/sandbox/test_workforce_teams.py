@@ -293,7 +293,15 @@ def test_tags_on_workforce_and_workteam(sandbox: Any, cognito_setup: Any) -> Non
     assert sm.list_tags(ResourceArn=force_arn)["Tags"] == [{"Key": "owner", "Value": "gtops"}]
     with pytest.raises(ClientError) as missing:
         sm.list_tags(ResourceArn="arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/gone")
-    assert _error(missing)[0] == "ResourceNotFound"
+    assert _error(missing)[0] == "ValidationException"  # not ResourceNotFound (aws-truth.md 7a)
+    for call in (sm.add_tags, sm.delete_tags):
+        gone = "arn:aws:sagemaker:us-east-1:123456789012:labeling-job/gone"
+        with pytest.raises(ClientError) as missing_job:
+            call(
+                ResourceArn=gone,
+                **({"Tags": [{"Key": "a", "Value": "1"}]} if call == sm.add_tags else {"TagKeys": ["a"]}),
+            )
+        assert _error(missing_job) == ("ValidationException", f"Resource {gone} does not exist.")
 
 
 def test_moto_sagemaker_operations_still_work(sandbox: Any) -> None:

@@ -192,7 +192,7 @@ def test_yaml_anchors_and_x_keys(tmp_path: Path) -> None:
 def test_mfa_off_survives_yaml_booleans(tmp_path: Path) -> None:
     write(tmp_path, {"a.yaml": "name: m\npool:\n  name: p\n  mfa: off\n"})
     pool = load_spec([tmp_path], environ={}).setup.pool
-    assert pool is not None and pool.mfa == "off"
+    assert pool is not None and pool.mfa is not None and pool.mfa.mode == "off"
 
 
 def test_spec_error_lists_every_problem_sorted(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ def _templated(node: Any) -> Any:
     for key, value in node.items():
         if key in ("properties", "patternProperties"):
             value = {name: _templated(sub) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties", "propertyNames"):
+        elif key in ("items", "additionalProperties", "propertyNames", "then", "else"):
             value = _templated(value)
         elif key in ("anyOf", "oneOf", "allOf"):
             value = [_templated(sub) for sub in value]

@@ -49,7 +49,11 @@ def test_a_role_sagemaker_cannot_assume_stops_the_apply_with_aws_reason(workspac
     ws.client("iam").create_role(RoleName="wrong-trust", AssumeRolePolicyDocument=json.dumps(trust))
     ws.write(BBOX_JOB.replace("role: managed", "role: arn:aws:iam::123456789012:role/wrong-trust"))
     code, out, err = run_main("apply", str(ws.root), "--auto-approve")
-    assert code == 1
+    assert code == 1  # the check before apply sees it first, before any write
+    assert "preflight found 1 problem" in err and "sagemaker.amazonaws.com" in err, err
+    assert ws.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
+    code, out, err = run_main("apply", str(ws.root), "--auto-approve", "--no-preflight")
+    assert code == 1  # without the check, AWS's own refusal stops the apply at the job
     assert "labeling_job.boxes: ValidationException: Could not assume role" in out + err
     assert "allows principal 'sagemaker.amazonaws.com'" in out + err
     assert ws.client("sagemaker").list_labeling_jobs()["LabelingJobSummaryList"] == []

@@ -17,7 +17,12 @@ from gtops.gitops.planfile import StalePlan
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK = ROOT / "tests" / "e2e" / "stack" / "setup.yaml"
-ROSTER = "members:\n  invitation: suppress\n  workers:\n    - {email: alice@example.com, phone: '+14155550100'}\n"
+ROSTER = """\
+members:
+  invitation: suppress
+  workers:
+    - {email: alice@example.com, phone: '+14155550100'}
+"""
 
 
 def readme_cells() -> list[tuple[str, str]]:

@@ -187,7 +187,61 @@ def _lines_repr(title: str, core: CorePlan, drift: bool) -> str:
     return _redact("\n".join(lines) + ">")
 
 
-class Plan:
+class _Report:
+    """What a plan and a drift report share: the views of one gtops.plan.Plan, read as drift or not."""
+
+    drift = False
+    core: CorePlan
+
+    @property
+    def document(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def changes(self) -> list[Change]:
+        return _change_views(self.document)
+
+    @property
+    def empty(self) -> bool:
+        return self.core.empty
+
+    @property
+    def warnings(self) -> list[str]:
+        return [_redact(w) for w in self.core.warnings]
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(self.document, default=str))
+
+    def to_terraform_json(self) -> dict[str, Any]:
+        """Terraform's JSON plan representation (see gtops.render.terraform)."""
+        from gtops.render.terraform import terraform_document
+
+        return terraform_document(self.core, drift=self.drift)
+
+    def text(self, color: bool = False) -> str:
+        from gtops.render.text import drift_lines, text_lines
+
+        lines = drift_lines(self.core, color) if self.drift else text_lines(self.core, color)
+        return _redact("\n".join(lines) + "\n")
+
+    def markdown(self, show_members: bool = False, pointer: str | None = None) -> str:
+        from gtops.render.markdown import markdown_lines
+
+        return _redact("\n".join(markdown_lines(self.core, self.drift, show_members, pointer)) + "\n")
+
+    def html(self, show_members: bool = False) -> str:
+        from gtops.render.html import plan_html
+
+        return _redact(plan_html(self.core, drift=self.drift, show_members=show_members))
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+class Plan(_Report):
     """What apply would change: `changes` (resources to create, update, replace or delete), `summary`,
     `warnings`. `setup.apply(plan)` applies exactly this plan. `str(plan)` is the text plan; in Jupyter it
     shows as a table (workers counted per kind of change and per group, their personal data masked)."""
@@ -195,7 +249,7 @@ class Plan:
     def __init__(self, setup: Setup, planned: Planned, targets: list[Address], plan_id: str):
         self.setup = setup
         self.planned = planned
-        self.core: CorePlan = planned.plan  # gtops.plan.Plan: what the renderers and the applier use
+        self.core = planned.plan  # gtops.plan.Plan: what the renderers and the applier use
         self.targets = targets
         self.plan_id = plan_id
         self._document: dict[str, Any] | None = None
@@ -211,21 +265,9 @@ class Plan:
         return self._document
 
     @property
-    def changes(self) -> list[Change]:
-        return _change_views(self.document)
-
-    @property
-    def empty(self) -> bool:
-        return self.core.empty
-
-    @property
     def summary(self) -> dict[str, int]:
         """{"add", "change", "destroy", "stop"}: Terraform's counts (a replacement adds and destroys)."""
         return self.core.counts()
-
-    @property
-    def warnings(self) -> list[str]:
-        return [_redact(w) for w in self.core.warnings]
 
     @property
     def account(self) -> str:
@@ -235,32 +277,8 @@ class Plan:
     def region(self) -> str:
         return self.core.region
 
-    def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(self.document, default=str))
-
     def to_json(self) -> str:
         return json.dumps(self.document, sort_keys=True, indent=2, default=str) + "\n"
-
-    def to_terraform_json(self) -> dict[str, Any]:
-        """Terraform's JSON plan representation (see gtops.render.terraform)."""
-        from gtops.render.terraform import terraform_document
-
-        return terraform_document(self.core)
-
-    def text(self, color: bool = False) -> str:
-        from gtops.render.text import text_lines
-
-        return _redact("\n".join(text_lines(self.core, color)) + "\n")
-
-    def markdown(self, show_members: bool = False, pointer: str | None = None) -> str:
-        from gtops.render.markdown import markdown_lines
-
-        return _redact("\n".join(markdown_lines(self.core, False, show_members, pointer)) + "\n")
-
-    def html(self, show_members: bool = False) -> str:
-        from gtops.render.html import plan_html
-
-        return _redact(plan_html(self.core, drift=False, show_members=show_members))
 
     def save(self, path: str | Path) -> Path:
         """Write the plan file `gtops apply FILE` applies (JSON, no secrets); returns its path."""
@@ -272,20 +290,16 @@ class Plan:
         planfile.write(document, target)
         return target
 
-    def __str__(self) -> str:
-        return self.text()
-
     def __repr__(self) -> str:
         where = "/".join(p for p in (self.account, self.region) if p)
         head = "No changes." if self.empty else f"Plan: {self.core.summary()}"
         return _lines_repr(f"<gtops.Plan {self.setup.name!r} {where}: {head}", self.core, drift=False)
 
-    def _repr_html_(self) -> str:
-        return self.html()
 
-
-class Drift:
+class Drift(_Report):
     """What changed outside gtops (report-only): `changes` read from the spec (before) to AWS (after)."""
+
+    drift = True
 
     def __init__(self, setup: Setup, core: CorePlan):
         self.setup = setup
@@ -300,51 +314,10 @@ class Drift:
         found: dict[str, Any] = redact_data(drift_document(self.core))
         return found
 
-    @property
-    def changes(self) -> list[Change]:
-        return _change_views(self.document)
-
-    @property
-    def empty(self) -> bool:
-        return self.core.empty
-
-    @property
-    def warnings(self) -> list[str]:
-        return [_redact(w) for w in self.core.warnings]
-
-    def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(self.document, default=str))
-
-    def to_terraform_json(self) -> dict[str, Any]:
-        from gtops.render.terraform import terraform_document
-
-        return terraform_document(self.core, drift=True)
-
-    def text(self, color: bool = False) -> str:
-        from gtops.render.text import drift_lines
-
-        return _redact("\n".join(drift_lines(self.core, color)) + "\n")
-
-    def markdown(self, show_members: bool = False, pointer: str | None = None) -> str:
-        from gtops.render.markdown import markdown_lines
-
-        return _redact("\n".join(markdown_lines(self.core, True, show_members, pointer)) + "\n")
-
-    def html(self, show_members: bool = False) -> str:
-        from gtops.render.html import plan_html
-
-        return _redact(plan_html(self.core, drift=True, show_members=show_members))
-
-    def __str__(self) -> str:
-        return self.text()
-
     def __repr__(self) -> str:
         n = len(self.core.actionable)
         head = "No drift." if self.empty else f"{n} resource{'' if n == 1 else 's'} differ from the spec."
         return _lines_repr(f"<gtops.Drift {self.setup.name!r}: {head}", self.core, drift=True)
-
-    def _repr_html_(self) -> str:
-        return self.html()
 
 
 @dataclass

@@ -93,6 +93,7 @@ def test_plan_changes_are_typed_and_views_mask_workers(stack):
     assert "1 worker (cognito_user): 1 to invite" in shown and "alice" not in shown
     assert "alice@example.com" not in plan._repr_html_() and "a…@e….com" in plan._repr_html_()
     assert "alice@example.com" in plan.html(show_members=True)
+    assert "description: <code>&quot;labelTeam&quot;</code>" in plan._repr_html_()  # values as code, escaped
     assert plan.to_terraform_json()["resource_changes"][0]["change"]["actions"] == ["create"]
 
 

@@ -8,6 +8,7 @@ masked as in the text plan. Bounded like the Markdown plan: a plan of any size s
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,14 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f'<table style="{STYLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+_SPAN = re.compile(r"(?<!`)(`+) ?(.+?) ?(?<!`)\1(?!`)")  # a value with a backtick has a longer fence
+
+
+def _code_spans(escaped: str) -> str:
+    """The Markdown code spans of an (escaped) change item as HTML code elements."""
+    return _SPAN.sub(r"<code>\2</code>", escaped)
+
+
 def plan_html(plan: Plan, drift: bool = False, show_members: bool = False) -> str:
     def text(value: str, limit: int = CELL_MAX) -> str:
         return escape(clip(value if show_members else mask_text(value), limit))
@@ -51,7 +60,7 @@ def plan_html(plan: Plan, drift: bool = False, show_members: bool = False) -> st
         others = [c for c in changes if not is_personal(c.address.kind)]
         rows = []
         for change in others[:MAX_ROWS]:
-            items = "<br>".join(text(i, 500) for i in changes_items(change, drift))
+            items = "<br>".join(_code_spans(text(i, 500)) for i in changes_items(change, drift))
             rows.append(
                 [f"<code>{symbols[change.action]}</code>", f"<code>{text(str(change.address))}</code>", items]
             )

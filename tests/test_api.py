@@ -130,3 +130,21 @@ def test_import_gtops_stays_light():
     code = "import sys, gtops; gtops.load; print(sorted(m for m in ('boto3', 'moto') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_commands_render_the_same_plan_in_every_format(stack):
+    import json
+
+    from tests.inprocess import run_main
+
+    code, out, err = run_main("plan", str(stack), "--format", "terraform-json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["format_version"] == "1.2"
+    actions = {r["address"]: r["change"]["actions"] for r in doc["resource_changes"]}
+    assert actions["cognito_user.alice@example.com"] == ["create"]
+    code, out, _ = run_main("plan", str(stack), "--format", "markdown")
+    assert code == 0 and "alice@example.com" not in out and "+14155550100" not in out
+    assert "1 worker (cognito_user): 1 to invite" in out
+    code, out, _ = run_main("plan", str(stack), "--format", "markdown", "--show-members")
+    assert "alice@example.com" in out

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from gtops.errors import AwsError
-from gtops.settings import Settings
+from gtops.settings import Settings, env_region
 
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -56,7 +56,7 @@ class Aws:
         if settings.sandbox:
             kwargs.update(SANDBOX_CREDENTIALS)
         try:
-            self.session = boto3.Session(region_name=region, **kwargs)
+            self.session = boto3.Session(region_name=region or env_region(), **kwargs)
         except Exception as err:  # botocore ProfileNotFound and friends
             raise AwsError(f"Cannot set up the AWS session: {err}") from None
         self.region = self.session.region_name

@@ -28,7 +28,7 @@ app = typer.Typer(
     help="Declarative plan/apply for SageMaker Ground Truth private labeling.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

@@ -48,7 +48,18 @@ class UnsafePlan(GtopsError):
 
 
 class ApplyFailed(GtopsError):
-    """Some steps failed; the report says what was done, what failed and what was skipped."""
+    """Some steps failed; the report says what was done, what failed and what was skipped.
+
+    `result` is the apply's outcome (gtops.api.ApplyResult) when the API raised it, so a caller can read
+    what was done before the failure."""
+
+    def __init__(self, message: str, result: object = None):
+        super().__init__(message)
+        self.result = result
+
+
+class Cancelled(GtopsError):
+    """The user (or the `approve` callback) did not approve an apply or destroy."""
 
 
 class NotConverged(GtopsError):

@@ -74,6 +74,24 @@ class Change:
         }
 
 
+# Drift reads a plan backwards: what gtops would create was deleted outside it, what it would delete was
+# created outside it, and a field goes from what the spec says (before) to what AWS has now (after).
+DRIFT_ACTION = {
+    Action.CREATE: Action.DELETE,
+    Action.DELETE: Action.CREATE,
+    Action.UPDATE: Action.UPDATE,
+    Action.REPLACE: Action.UPDATE,
+    Action.NOOP: Action.NOOP,
+}
+
+
+def as_drift(change: Change) -> Change:
+    """`change` as what happened outside gtops: the action seen from AWS, from the spec to AWS."""
+    fields = [FieldChange(f.path, f.after, f.before) for f in change.fields]
+    action = DRIFT_ACTION[change.action]
+    return Change(change.address, action, change.after, change.before, fields, change.reason)
+
+
 def change_sort_key(change: Change) -> tuple[int, int, str]:
     """Deletes first in reverse dependency order, then everything else in dependency order."""
     rank, name = change.address.sort_key()

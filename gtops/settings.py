@@ -28,3 +28,10 @@ class Settings:
 
     def effective_endpoint(self) -> str | None:
         return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def env_region() -> str | None:
+    """AWS_REGION: the SDKs' standard region variable, which wins over AWS_DEFAULT_REGION as in the AWS CLI
+    v2 and the other SDKs (docs.aws.amazon.com/sdkref/latest/guide/feature-region.html). botocore itself
+    reads only AWS_DEFAULT_REGION and the profile's `region`, which come next."""
+    return os.environ.get("AWS_REGION") or None

@@ -397,18 +397,21 @@ def test_markdown_heading_summary_and_table_rows():
     assert lines[0] == "### gtops plan: 123456789012 / us-east-1"
     assert "**Plan: 2 to add, 2 to change, 2 to destroy.**" in lines
     header = lines.index("| Action | Resource | Changes |")
-    rows = lines[header + 2 : header + 7]
+    rows = lines[header + 2 : header + 6]
+    # Workers are counted in a table of their own (masked), not listed as resources.
     assert [r.split(" | ")[0:2] for r in rows] == [
-        ["| `-`", "`cognito_user.bob@example.com`"],
         ["| `-/+`", "`cognito_user_pool.LabelUserPool`"],
         ["| `+`", "`cognito_user_group.Label-group`"],
         ["| `~`", "`cognito_user_pool_client.labelclient`"],
         ["| `~`", "`sagemaker_workteam.test2`"],
     ]
-    assert 'description: `"old team"` → `"new team"`' in rows[4]
-    assert 'sign_in: `"email"` → `"username"` (forces replacement)' in rows[1]
-    assert rows[0].count("**requires --force**") == 1 and rows[1].count("**requires --force**") == 1
-    assert "requires --force" not in rows[2] + rows[3] + rows[4]
+    assert 'description: `"old team"` → `"new team"`' in rows[3]
+    assert 'sign_in: `"email"` → `"username"` (forces replacement)' in rows[0]
+    assert rows[0].count("**requires --force**") == 1
+    assert "requires --force" not in rows[1] + rows[2] + rows[3]
+    assert "| `-` remove | 1 |  | `b…@e….com` |" in lines
+    assert "**Workers require --force:** deleting cognito_user.b…@e….com loses the worker's history" in lines
+    assert "bob@example.com" not in out
     assert "**Warning:** 3 Cognito users are not in the roster and prune.members is false" in lines
 
 

@@ -13,7 +13,7 @@ import typer
 from gtops.settings import Settings
 
 if TYPE_CHECKING:
-    from gtops.setup import Setup
+    from gtops.apply.runner import ApplyReport
 
 PathsArg = Annotated[
     list[Path] | None,
@@ -37,8 +37,26 @@ VarOpt = Annotated[
     list[str] | None,
     typer.Option("--var", metavar="NAME=VALUE", help="Set a spec variable: name=value (repeatable)."),
 ]
+VarFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--var-file",
+        metavar="FILE",
+        help="Set spec variables from a YAML or JSON file of name: value lines (repeatable; --var wins).",
+    ),
+]
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text, json or markdown.")
+    str,
+    typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Output format: text, json, markdown or terraform-json."
+    ),
+]
+ShowMembersOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-members",
+        help="Markdown: show workers' e-mail addresses and phone numbers (masked by default).",
+    ),
 ]
 VerboseOpt = Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Never colour output.")]
@@ -87,22 +105,27 @@ def with_connection(command):
     return run
 
 
-def load_and_connect(conn: Settings, paths: list[Path] | None, var: list[str] | None):
+def load_and_connect(
+    conn: Settings, paths: list[Path] | None, var: list[str] | None, var_file: list[Path] | None = None
+):
     """Load the spec, resolve the endpoint (starting the sandbox if asked) and build the AWS clients."""
-    from gtops.engine import connect
-
-    spec = load(conn, paths, var)
-    endpoint = endpoint_for(conn, spec)
-    return spec, connect(conn, spec, endpoint), endpoint
+    setup = open_setup(conn, paths, var, var_file)
+    return setup.spec, setup.aws, setup.endpoint
 
 
-def load(conn: Settings, paths: list[Path] | None, var: list[str] | None):
+def open_setup(
+    conn: Settings, paths: list[Path] | None, var: list[str] | None, var_file: list[Path] | None = None
+):
+    """The setup as gtops.api loads it (one path for the commands and the Python API), saying on stderr
+    what it does along the way (a sandbox started, buckets created, locks)."""
+    from gtops.api import open_setup as opened
+
+    return opened(conn, default_paths(paths), parse_vars(var, var_file), stderr)
+
+
+def load(conn: Settings, paths: list[Path] | None, var: list[str] | None, var_file: list[Path] | None = None):
     """Load the spec the way every command does: --var values, --region for its checks, --allow-outside."""
-    from gtops.spec import load_spec
-
-    return load_spec(
-        default_paths(paths), cli_vars=parse_vars(var), region=conn.region, allow_outside=conn.allow_outside
-    )
+    return open_setup(conn, paths, var, var_file).spec
 
 
 def settings(
@@ -132,10 +155,15 @@ def settings(
     return merged
 
 
-def parse_vars(pairs: list[str] | None) -> dict[str, str]:
+def parse_vars(pairs: list[str] | None, files: list[Path] | None = None) -> dict[str, str]:
+    """--var-file values, then --var values over them (a --var names one value explicitly)."""
     from gtops.errors import GtopsError
 
     out: dict[str, str] = {}
+    if files:
+        from gtops.spec.varfile import read_var_files
+
+        out.update(read_var_files(files))
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
@@ -159,42 +187,10 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ("text", "json", "markdown
 
 
 def endpoint_for(s: Settings, spec=None) -> str | None:
-    """Resolve --sandbox to a running sandbox's URL, starting one in the background if needed.
+    """Resolve --sandbox to a running sandbox's URL, starting one (see gtops.api.endpoint_for)."""
+    from gtops.api import endpoint_for as resolve
 
-    In the sandbox only, the S3 buckets and the job roles a spec names are created when missing (on AWS they
-    must already exist), so the examples run on a fresh sandbox; each one created is said on stderr.
-    """
-    if s.sandbox:
-        from gtops.sandbox.launcher import ensure_running, seed_buckets, seed_roles
-
-        url = ensure_running(s.sandbox_port, quiet=True)
-        buckets = spec_buckets(spec.setup) if spec is not None else set()
-        if spec is not None and buckets:  # (no bucket: no S3 client, no call)
-            region = s.region or spec.setup.region or "us-east-1"
-            for bucket in seed_buckets(url, buckets, region):
-                stderr(f"sandbox: created S3 bucket {bucket} (on AWS it must already exist)")
-            roles = {job.role for job in spec.setup.jobs if job.role != "managed"}
-            for role in seed_roles(url, roles, region):
-                stderr(f"sandbox: created IAM role {role}, trusted by SageMaker (on AWS it must exist)")
-        return url
-    return s.effective_endpoint()
-
-
-def spec_buckets(setup: Setup) -> set[str]:
-    """Buckets a spec reads or writes: job inputs, outputs and assets, and the lock bucket."""
-    uris = [setup.lock.bucket if setup.lock else None]
-    for job in setup.jobs:
-        uris += [job.output, job.assets]
-        uris += list(job.input.values())
-    out = set()
-    for uri in uris:
-        if not uri:
-            continue
-        if uri.startswith("s3://"):
-            out.add(uri[5:].split("/", 1)[0])
-        elif "://" not in uri and "/" not in uri:
-            out.add(uri)  # a bare bucket name (lock.bucket)
-    return out
+    return resolve(s, spec, stderr)
 
 
 def stderr(message: str) -> None:
@@ -250,6 +246,41 @@ def targets_from(target: list[str] | None):
     if targets:
         stderr(f"Warning: {warning(targets)}")
     return targets
+
+
+QUESTION = "Do you want to perform these actions?"
+
+
+def approver(auto_approve: bool, verb: str = "apply", question: str = QUESTION):
+    """The API's `approve=` for a command: Terraform's prompt (see `confirm`)."""
+
+    def approve(_plan) -> bool:
+        confirm(auto_approve, verb, question)
+        return True
+
+    return approve
+
+
+def applied(call) -> ApplyReport | None:
+    """Run an API apply or destroy: its report (also when steps failed), or None when nothing was to do."""
+    from gtops.api import ApplyResult
+    from gtops.errors import ApplyFailed
+
+    try:
+        result = call()
+    except ApplyFailed as failed:
+        if not isinstance(failed.result, ApplyResult):
+            raise
+        result = failed.result
+    return result.report if result.applied else None
+
+
+def github_run() -> str | None:
+    """This GitHub Actions run's page (where its artifacts are), from the runner's environment."""
+    import os
+
+    parts = [os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else None
 
 
 def confirm(

@@ -16,17 +16,21 @@ from gtops.commands._common import (
     FormatOpt,
     LockTimeoutOpt,
     PathsArg,
+    ShowMembersOpt,
     StatsOpt,
     TargetOpt,
+    VarFileOpt,
     VarOpt,
+    applied,
+    approver,
     check_format,
     color_for,
     confirm,
     endpoint_for,
     finish,
     load_and_connect,
+    open_setup,
     stderr,
-    targets_from,
     with_connection,
 )
 from gtops.settings import Settings
@@ -36,28 +40,26 @@ def drift(
     ctx: typer.Context,
     paths: PathsArg = None,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     fmt: FormatOpt = "text",
     target: TargetOpt = None,
+    show_members: ShowMembersOpt = False,
     stats: StatsOpt = False,
     conn: Settings = DEFAULT,
 ) -> None:
     """Report what changed outside gtops, field by field; changes nothing. Exit 0 none, 2 drift, 1 error."""
-    from gtops.aws import translated_errors
-    from gtops.engine import compute
-    from gtops.gitops.drift import drift_plan
-    from gtops.render import render
+    from gtops.gitops.target import parse_targets
+    from gtops.render import FORMATS, render
 
-    check_format(fmt)
-    targets = targets_from(target)
-    s = conn
-    spec, aws, endpoint = load_and_connect(conn, paths, var)
-    with translated_errors(endpoint):
-        planned = compute(spec, aws, targets)
-        plan = drift_plan(planned)
-    render(plan, fmt, sys.stdout, color=color_for(s, sys.stdout), drift=True)
+    check_format(fmt, FORMATS)
+    targets = parse_targets(target)
+    setup = open_setup(conn, paths, var, var_file)
+    found = setup.drift(targets)
+    color = color_for(conn, sys.stdout)
+    render(found.core, fmt, sys.stdout, color=color, drift=True, show_members=show_members)
     if stats:
-        stderr(aws.stats.report())
-    if not plan.empty:
+        stderr(setup.stats)
+    if not found.empty:
         raise typer.Exit(2)
 
 
@@ -65,6 +67,7 @@ def destroy(
     ctx: typer.Context,
     paths: PathsArg = None,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     auto_approve: AutoApproveOpt = False,
     force: ForceOpt = False,
     target: TargetOpt = None,
@@ -73,52 +76,49 @@ def destroy(
     conn: Settings = DEFAULT,
 ) -> None:
     """Delete what the spec owns, in reverse dependency order, after showing the plan and asking."""
-    from gtops.aws import translated_errors
-    from gtops.engine import execute
-    from gtops.gitops.destroy import check_gone, destroy_plan, refuse_empty_spec
-    from gtops.gitops.lock import held, parse_timeout
-    from gtops.gitops.planfile import new_plan_id
+    from gtops.gitops.lock import parse_timeout
+    from gtops.gitops.target import parse_targets
     from gtops.render import render
 
     timeout = parse_timeout(lock_timeout)
-    targets = targets_from(target)
-    s = conn
-    spec, aws, endpoint = load_and_connect(conn, paths, var)
-    refuse_empty_spec(spec)
-    with translated_errors(endpoint), held(aws, spec.setup, "destroy", new_plan_id(), timeout, stderr):
-        planned = destroy_plan(spec, aws, targets)
-        render(planned.plan, "text", sys.stdout, color=color_for(s, sys.stdout))
-        if planned.plan.empty:
-            return
-
-        def after(report) -> None:
-            report.command = "destroy"
-            if report.ok:
-                check_gone(planned)
-
-        question = "Do you really want to destroy these resources? There is no undo."
-        report = execute(
-            planned,
+    targets = parse_targets(target)
+    setup = open_setup(conn, paths, var, var_file)
+    color = color_for(conn, sys.stdout)
+    question = "Do you really want to destroy these resources? There is no undo."
+    report = applied(
+        lambda: setup.destroy(
             force=force,
-            approve=lambda: confirm(auto_approve, "destroy", question),
-            after=after,
-            log=stderr,
+            approve=approver(auto_approve, "destroy", question),
+            targets=targets,
+            lock_timeout=timeout,
+            progress=stderr,
+            on_plan=lambda p: render(p.core, "text", sys.stdout, color=color),
         )
-    finish(report, aws, stats, "Destroy complete!")
+    )
+    if report is not None:
+        finish(report, setup.aws, stats, "Destroy complete!")
 
 
 def export(
     ctx: typer.Context,
-    pool: Annotated[str | None, typer.Option("--pool", help="The user pool's name.")] = None,
-    pool_id: Annotated[str | None, typer.Option("--pool-id", help="The user pool's id.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Setup name (default: the pool's).")] = None,
+    pool: Annotated[str | None, typer.Option("--pool", metavar="NAME", help="The user pool's name.")] = None,
+    pool_id: Annotated[
+        str | None, typer.Option("--pool-id", metavar="ID", help="The user pool's id.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="Setup name (default: the pool's).")
+    ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write <name>.yaml (and workers.csv, UI templates) here.")
+        Path | None,
+        typer.Option(
+            "--out", metavar="FOLDER", help="Write NAME.yaml (and workers.csv, when long) in this folder."
+        ),
     ] = None,
     conn: Settings = DEFAULT,
 ) -> None:
     """Write a spec describing a live setup (default: the region's workforce and its pool), to adopt it."""
     from gtops.aws import Aws, translated_errors
+    from gtops.errors import GtopsError
     from gtops.gitops.export import check_writable_folder, export_setup, write
 
     s = conn
@@ -128,6 +128,14 @@ def export(
     aws = Aws(s, s.region, endpoint)
     with translated_errors(endpoint):
         exported = export_setup(aws, pool, pool_id, name, csv_name="workers.csv" if out else None)
+    if out is None and exported.files:
+        # The spec names these files (a job's own UI template) and the spec language has no inline form for
+        # them: a spec printed alone would name files that do not exist.
+        files = ", ".join(sorted(exported.files))
+        raise GtopsError(
+            f"the exported spec names files that must be written beside it ({files}); pass --out FOLDER to "
+            "write the spec and those files"
+        )
     written = write(exported, f"{aws.region}, pool {exported.data['pool']['name']}", out)
     for path in written:
         stderr(f"Wrote {path}")
@@ -141,6 +149,7 @@ def unlock(
     ctx: typer.Context,
     paths: PathsArg = None,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Remove the lock without asking.")] = False,
     auto_approve: AutoApproveOpt = False,
     conn: Settings = DEFAULT,
@@ -150,7 +159,7 @@ def unlock(
     from gtops.errors import GtopsError
     from gtops.gitops.lock import FileLock, lock_for
 
-    spec, aws, endpoint = load_and_connect(conn, paths, var)
+    spec, aws, endpoint = load_and_connect(conn, paths, var, var_file)
     with translated_errors(endpoint):
         lock = lock_for(aws, spec.setup)
         holder = lock.read()

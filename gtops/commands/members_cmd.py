@@ -11,6 +11,7 @@ import typer
 from gtops.commands._common import (
     DEFAULT,
     PathsArg,
+    VarFileOpt,
     VarOpt,
     check_format,
     load_and_connect,
@@ -29,11 +30,15 @@ members_app = typer.Typer(
 EmailOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--email", help="Only this roster worker (repeatable); default: every one who never signed in."
+        "--email",
+        metavar="EMAIL",
+        help="Only this roster worker (repeatable); default: every one who never signed in.",
     ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Only list who would get an invitation.")]
-ListFormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]
+ListFormatOpt = Annotated[
+    str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
+]
 
 
 @members_app.command("resend")
@@ -44,6 +49,7 @@ def resend(
     email: EmailOpt = None,
     dry_run: DryRunOpt = False,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     conn: Settings = DEFAULT,
 ) -> None:
     """Re-send the invitation e-mail to roster workers who never signed in (status FORCE_CHANGE_PASSWORD).
@@ -54,7 +60,7 @@ def resend(
     from gtops.errors import GtopsError
     from gtops.members.resend import resend_invitations
 
-    spec, aws, endpoint = load_and_connect(conn, paths, var)
+    spec, aws, endpoint = load_and_connect(conn, paths, var, var_file)
     with translated_errors(endpoint):
         result = resend_invitations(aws, spec.setup, only=email, dry_run=dry_run)
     for note in result.notes:
@@ -81,6 +87,7 @@ def list_workers(
     paths: PathsArg = None,
     fmt: ListFormatOpt = "text",
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     conn: Settings = DEFAULT,
 ) -> None:
     """List the pool's users: e-mail, status, enabled, managed groups, and whether the roster has them."""
@@ -88,7 +95,7 @@ def list_workers(
     from gtops.members.resend import live_roster
 
     check_format(fmt, ("text", "json"))
-    spec, aws, endpoint = load_and_connect(conn, paths, var)
+    spec, aws, endpoint = load_and_connect(conn, paths, var, var_file)
     with translated_errors(endpoint):
         roster = live_roster(aws, spec.setup)
     members = spec.setup.members

@@ -16,20 +16,20 @@ from gtops.commands._common import (
     LockTimeoutOpt,
     NoPreflightOpt,
     PathsArg,
+    ShowMembersOpt,
     StatsOpt,
     TargetOpt,
+    VarFileOpt,
     VarOpt,
+    applied,
+    approver,
     check_format,
     color_for,
-    confirm,
-    default_paths,
-    endpoint_for,
     finish,
-    load,
-    load_and_connect,
+    github_run,
+    open_setup,
     parse_vars,
     stderr,
-    targets_from,
     with_connection,
 )
 from gtops.settings import Settings
@@ -57,71 +57,59 @@ OutOpt = Annotated[
 ]
 
 
+def pointer(out: Path | None) -> str | None:
+    """Where a Markdown plan says the whole plan is: the plan file, and the pipeline run that keeps it."""
+    if out is None:
+        return None
+    run = github_run()
+    return f"the plan file `{out}`" + (f" (kept with this run's artifacts: {run})" if run else "")
+
+
 def plan(
     ctx: typer.Context,
     paths: PathsArg = None,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     fmt: FormatOpt = "text",
     detailed_exitcode: DetailedOpt = False,
     out: OutOpt = None,
     target: TargetOpt = None,
+    show_members: ShowMembersOpt = False,
     stats: StatsOpt = False,
     no_preflight: NoPreflightOpt = False,
     conn: Settings = DEFAULT,
 ) -> None:
     """Show what apply would change; never changes anything. --out saves it for `gtops apply FILE`."""
-    from gtops.aws import translated_errors
-    from gtops.engine import compute, preflight
-    from gtops.gitops import planfile
+    from gtops.gitops.target import parse_targets
     from gtops.preflight import fail
-    from gtops.render import render
+    from gtops.render import FORMATS, render
 
-    check_format(fmt)
-    targets = targets_from(target)
-    s = conn
-    spec, aws, endpoint = load_and_connect(conn, paths, var)
-    with translated_errors(endpoint):
-        planned = compute(spec, aws, targets)
-        # A saved plan holds the plan, not this run's checks: `gtops apply FILE` checks again, for its caller.
-        document = planfile.build(planned, default_paths(paths), parse_vars(var), targets) if out else None
-        report = preflight(planned, applying=False, skip=no_preflight, say=stderr)
-    render(planned.plan, fmt, sys.stdout, color=color_for(s, sys.stdout))
-    fail(report)
-    if out is not None and document is not None:
-        planfile.write(document, out)
-        stderr(
-            f"Saved the plan to {out} (plan {document['plan_id']}). Apply exactly it with: gtops apply {out}"
-        )
+    check_format(fmt, FORMATS)
+    targets = parse_targets(target)
+    setup = open_setup(conn, paths, var, var_file)
+    found = setup.plan(targets, preflight=not no_preflight, progress=stderr)
+    color = color_for(conn, sys.stdout)
+    render(found.core, fmt, sys.stdout, color=color, show_members=show_members, pointer=pointer(out))
+    fail(found.checks)  # after the plan was shown: what AWS would refuse during apply
+    if out is not None:
+        found.save(out)
+        stderr(f"Saved the plan to {out} (plan {found.plan_id}). Apply exactly it with: gtops apply {out}")
     if stats:
-        stderr(aws.stats.report())
-    if detailed_exitcode and not planned.plan.empty:
+        stderr(setup.stats)
+    if detailed_exitcode and not found.empty:
         raise typer.Exit(2)
-
-
-def verify_and_record(planned, targets, plan_id: str, full: bool = False):
-    """After apply: AWS must now match the spec (the whole roster with `full`, else the workers the apply
-    changed); whatever was applied marks the setup with the plan id (so older saved plans are stale)."""
-    from gtops.engine import verify
-    from gtops.gitops.planfile import record_applied
-
-    def after(report) -> None:
-        try:
-            if report.ok:
-                verify(planned.spec, planned.aws, targets, None if full else planned.plan)
-        finally:
-            if report.done:
-                record_applied(planned, plan_id)
-
-    return after
 
 
 def apply(
     ctx: typer.Context,
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Spec files or folders, or one plan file saved by `gtops plan --out`."),
+        typer.Argument(
+            metavar="PATHS", help="Spec files or folders, or one plan file saved by `gtops plan --out`."
+        ),
     ] = None,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     auto_approve: AutoApproveOpt = False,
     force: ForceOpt = False,
     target: TargetOpt = None,
@@ -132,50 +120,36 @@ def apply(
     conn: Settings = DEFAULT,
 ) -> None:
     """Plan, check, ask for confirmation, apply in dependency order, then verify AWS matches the spec."""
-    from gtops.aws import translated_errors
-    from gtops.engine import compute, connect, execute, preflight
-    from gtops.gitops.lock import held, lock_location, parse_timeout
-    from gtops.gitops.planfile import new_plan_id, plan_file_arg
-    from gtops.gitops.saved import NO_LOCK, open_saved, refuse_if_stale
-    from gtops.gitops.target import warning
-    from gtops.preflight import fail
+    from gtops.api import open_saved_setup
+    from gtops.gitops.lock import parse_timeout
+    from gtops.gitops.planfile import plan_file_arg
+    from gtops.gitops.target import parse_targets
     from gtops.render import render
 
-    if verify not in ("changed", "full"):
-        from gtops.errors import GtopsError
-
-        raise GtopsError(f"--verify {verify!r}: use --verify=changed (the default) or --verify=full")
     timeout = parse_timeout(lock_timeout)
     path = plan_file_arg(paths)
-    saved = None
     if path is not None:
-        saved = open_saved(path, conn, parse_vars(var), targeted=bool(target))
-        spec, s, targets, plan_id = saved.spec, saved.settings, saved.targets, saved.plan_id
-        if targets:
-            stderr(f"Warning: {warning(targets)}")
-        if lock_location(spec.setup) is None:
-            stderr(f"Warning: {NO_LOCK}")
+        cli_vars = parse_vars(var, var_file)
+        setup = open_saved_setup(conn, path, cli_vars, stderr, targeted=bool(target))
+        targets = None  # the plan file's own
     else:
-        spec, s, targets, plan_id = load(conn, paths, var), conn, targets_from(target), new_plan_id()
-    endpoint = endpoint_for(s, spec)
-    aws = connect(s, spec, endpoint)
-    with translated_errors(endpoint), held(aws, spec.setup, "apply", plan_id, timeout, stderr):
-        planned = compute(spec, aws, targets)
-        if saved is not None:
-            refuse_if_stale(saved, planned)
-        checked = preflight(planned, applying=True, skip=no_preflight, say=stderr)
-        render(planned.plan, "text", sys.stdout, color=color_for(s, sys.stdout))
-        if planned.plan.empty:
-            return
-        fail(checked)  # before the first write
-        report = execute(
-            planned,
+        targets = parse_targets(target)
+        setup = open_setup(conn, paths, var, var_file)
+    color = color_for(setup.settings, sys.stdout)
+    report = applied(
+        lambda: setup.apply(
             force=force,
-            approve=lambda: confirm(auto_approve),
-            after=verify_and_record(planned, targets, plan_id, full=verify == "full"),
-            log=stderr,
+            approve=approver(auto_approve),
+            targets=targets,
+            lock_timeout=timeout,
+            progress=stderr,
+            on_plan=lambda p: render(p.core, "text", sys.stdout, color=color),
+            preflight=not no_preflight,
+            verify=verify,
         )
-    finish(report, aws, stats)
+    )
+    if report is not None:
+        finish(report, setup.aws, stats)
 
 
 def register(app: typer.Typer) -> None:

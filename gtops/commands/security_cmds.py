@@ -12,6 +12,7 @@ import typer
 from gtops.commands._common import (
     DEFAULT,
     PathsArg,
+    VarFileOpt,
     VarOpt,
     load,
     stderr,
@@ -38,7 +39,9 @@ DestroyOpt = Annotated[
 AccountOpt = Annotated[
     str | None,
     typer.Option(
-        "--account", help="AWS account id for the ARNs (default: asked of STS, else a placeholder)."
+        "--account",
+        metavar="ACCOUNT_ID",
+        help="AWS account id for the ARNs (default: asked of STS, else a placeholder).",
     ),
 ]
 BoundaryOpt = Annotated[
@@ -126,6 +129,7 @@ def iam_policy(
     ctx: typer.Context,
     paths: PathsArg = None,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     read_only: ReadOnlyOpt = False,
     destroy: DestroyOpt = False,
     account: AccountOpt = None,
@@ -147,7 +151,7 @@ def iam_policy(
     if read_only and destroy:
         raise GtopsError("--read-only and --destroy cannot be combined")
     s = conn
-    spec = load(s, paths, var)
+    spec = load(s, paths, var, var_file)
     where = (
         s.region or spec.setup.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     )

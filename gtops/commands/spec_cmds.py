@@ -11,6 +11,7 @@ import typer
 from gtops.commands._common import (
     AllowOutsideOpt,
     PathsArg,
+    VarFileOpt,
     VarOpt,
     check_format,
     default_paths,
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
     from gtops.spec import Spec
 
 ValidateFormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: text (default) or json ({valid, problems}).")
+    str,
+    typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Output format: text (default) or json ({valid, problems})."
+    ),
 ]
 
 
@@ -30,12 +34,14 @@ def validate(
     ctx: typer.Context,
     paths: PathsArg = None,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     fmt: ValidateFormatOpt = "text",
     allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Check spec files (YAML syntax, schema, references, files, regions) and report every problem.
 
-    A folder whose sub-folders are setups (like `specs/`) is checked setup by setup.
+    Each folder given is checked as its own setup, and a folder whose sub-folders are setups (like `specs/`)
+    setup by setup; files given together form one setup.
     """
     from gtops.errors import SpecError
     from gtops.spec import load_spec
@@ -45,9 +51,10 @@ def validate(
     allow_outside = allow_outside or getattr(ctx.obj, "allow_outside", False)
     problems = []
     summaries = []
+    cli_vars = parse_vars(var, var_file)
     for setup in setups_in(default_paths(paths)):
         try:
-            spec = load_spec(setup, cli_vars=parse_vars(var), region=region, allow_outside=allow_outside)
+            spec = load_spec(setup, cli_vars=cli_vars, region=region, allow_outside=allow_outside)
         except SpecError as err:
             problems += err.problems
             continue
@@ -70,13 +77,20 @@ def validate(
 
 
 def setups_in(paths: list[Path]) -> list[list[Path]]:
-    """One setup per folder of setups (a folder with no spec files of its own but sub-folders that have
-    some, such as `specs/`); otherwise all the paths form one setup."""
-    if len(paths) == 1 and paths[0].is_dir() and not _yaml_files(paths[0]):
-        subs = sorted(d for d in paths[0].iterdir() if d.is_dir() and _yaml_files(d))
-        if subs:
-            return [[d] for d in subs]
-    return [paths]
+    """The setups to check: each folder is one setup, or one per sub-folder when it is a folder of setups
+    (no spec files of its own but sub-folders that have some, such as `specs/`); the files given, together,
+    are one more. So `validate specs` and `validate specs/a specs/b` check the same setups the same way."""
+    files: list[Path] = []  # one setup, where the first file is
+    setups: list[list[Path]] = []
+    for path in paths:
+        if not path.is_dir():
+            if not files:
+                setups.append(files)
+            files.append(path)
+            continue
+        subs = [] if _yaml_files(path) else sorted(d for d in path.iterdir() if d.is_dir() and _yaml_files(d))
+        setups += [[d] for d in subs] if subs else [[path]]
+    return setups
 
 
 def _yaml_files(folder: Path) -> list[Path]:

@@ -115,6 +115,8 @@ class Kind:
     stops: bool = False
     # Planned by its own module from bulk reads (workers, jobs), not one resource at a time.
     bulk: bool = False
+    # Its resources are people (workers: e-mail, phone, names): Markdown and notebook views mask them.
+    personal: bool = False
     # For --target of a bulk kind: the kinds it hangs off.
     implies: tuple[str, ...] = ()
     # At most one per parent (a pool's domain: "pool"): a live one the spec does not name goes when it names

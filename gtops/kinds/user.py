@@ -232,6 +232,7 @@ KIND = Kind(
     schema=schema,
     protected=True,
     bulk=True,
+    personal=True,
     implies=("cognito_user_pool", "cognito_user_group"),
     plan=plan,
     export=export,

@@ -30,6 +30,11 @@ Format version "1" (keys sorted, two-space indent, one document followed by a ne
 Values known only after apply are the string "(known after apply)". Secret values (under keys naming a secret
 or password) are the string "(sensitive value)", exactly as in the text and Markdown renderings.
 New keys may be added within version "1"; removing or changing the meaning of a key bumps the version.
+
+`gtops drift --format json` writes the same document read in the drift text's direction, with `"drift": true`:
+each change is what happened outside gtops (`action` "update": changed, "delete": deleted outside gtops,
+"create": created outside gtops), `before` is what the spec says and `after` what AWS has now (fields too),
+and `summary` is `{"changed": N, "deleted": N, "created": N}`.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from gtops.plan import Plan
+from gtops.plan import Action, Plan, as_drift
 from gtops.render._values import SENSITIVE, is_sensitive, mask
 
 
@@ -65,6 +70,23 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return doc
 
 
-def render_json(plan: Plan, fh: IO[str]) -> None:
-    json.dump(plan_document(plan), fh, sort_keys=True, indent=2, default=str)
+def drift_document(plan: Plan) -> dict[str, Any]:
+    """The drift report: the plan's changes seen from AWS, in the direction of the drift text."""
+    doc = plan_document(plan)
+    drifted = [as_drift(c) for c in plan.actionable]
+    doc["changes"] = [_masked_change(c.to_dict()) for c in drifted]
+    for change in doc["changes"]:
+        change["needs_force"] = None
+    doc["summary"] = {
+        "changed": sum(c.action is Action.UPDATE for c in drifted),
+        "deleted": sum(c.action is Action.DELETE for c in drifted),
+        "created": sum(c.action is Action.CREATE for c in drifted),
+    }
+    doc["drift"] = True
+    return doc
+
+
+def render_json(plan: Plan, fh: IO[str], drift: bool = False) -> None:
+    document = drift_document(plan) if drift else plan_document(plan)
+    json.dump(document, fh, sort_keys=True, indent=2, default=str)
     fh.write("\n")

@@ -22,6 +22,7 @@ from gtops.render._values import (
     mask,
     scalar,
 )
+from gtops.render.people import is_personal, worker_headline
 
 EMPTY = "No changes. AWS matches the spec."
 NO_DRIFT = "No drift. AWS matches the spec."
@@ -265,10 +266,13 @@ def _worker_line(change: Change, paint: _Painter) -> str:
     return f"{symbol} {name}  {detail}".rstrip()
 
 
-def _worker_section(workers: list[Change], paint: _Painter) -> list[str]:
+def _worker_section(workers: list[Change], paint: _Painter, listed: bool = True) -> list[str]:
+    """The workers as one line each, or (`listed=False`, for views shared beyond the roster's owner) as
+    their counts only."""
     n = {a: sum(1 for c in workers if c.action is a) for a in (Action.CREATE, Action.UPDATE, Action.DELETE)}
+    kind = workers[0].address.kind
     head = (
-        f"  # {len(workers)} workers (cognito_user): {n[Action.CREATE]} to invite, "
+        f"  # {len(workers)} workers ({kind}): {n[Action.CREATE]} to invite, "
         f"{n[Action.UPDATE]} to change, {n[Action.DELETE]} to remove"
     )
     lines = [paint(head, "bold")]
@@ -277,6 +281,8 @@ def _worker_section(workers: list[Change], paint: _Painter) -> list[str]:
         lines.append(f"  # (requires --force: {forced})")
     reasons = sorted({c.reason for c in workers if c.action is Action.DELETE and c.reason})
     lines += [f"  # removals: {reason_line(r)}" for r in reasons]
+    if not listed:
+        return lines + ["  # (each worker is listed in the plan file)"]
     return lines + [_worker_line(c, paint) for c in workers]
 
 
@@ -284,8 +290,9 @@ def _warnings(plan: Plan, paint: _Painter) -> list[str]:
     return [f"{paint('Warning:', 'bold')} {w}" for w in plan.warnings]
 
 
-def text_lines(plan: Plan, color: bool = False) -> list[str]:
-    """The plan as lines (no trailing newlines); shared with the Markdown renderer's details block."""
+def text_lines(plan: Plan, color: bool = False, members: bool = True) -> list[str]:
+    """The plan as lines (no trailing newlines); shared with the Markdown renderer's details block, which
+    passes `members=False` to count the workers instead of listing them."""
     paint = _Painter(color)
     changes = plan.actionable
     if not changes:
@@ -298,20 +305,20 @@ def text_lines(plan: Plan, color: bool = False) -> list[str]:
         for action in (Action.CREATE, Action.UPDATE, Action.DELETE, Action.REPLACE):
             if action in present:
                 lines.append(f"{_sym3(paint, SYMBOL[action])} {LEGEND[action]}")
-        workers = [c for c in changes if c.address.kind == "cognito_user"]
-        compact = len(workers) > COMPACT_WORKERS
+        workers = [c for c in changes if is_personal(c.address.kind)]
+        compact = bool(workers) and (len(workers) > COMPACT_WORKERS or not members)
         for change in changes:
-            if compact and change.address.kind == "cognito_user":
+            if compact and is_personal(change.address.kind):
                 continue
             lines += ["", *_change_lines(change, paint, drift=False)]
         if compact:
-            lines += ["", *_worker_section(workers, paint)]
+            lines += ["", *_worker_section(workers, paint, listed=members)]
         lines += ["", f"{paint('Plan:', 'bold')} {plan.summary()}"]
     warnings = _warnings(plan, paint)
     return lines + ([""] + warnings if warnings else [])
 
 
-def drift_lines(plan: Plan, color: bool = False) -> list[str]:
+def drift_lines(plan: Plan, color: bool = False, members: bool = True) -> list[str]:
     paint = _Painter(color)
     changes = plan.actionable
     if not changes:
@@ -322,8 +329,14 @@ def drift_lines(plan: Plan, color: bool = False) -> list[str]:
         lines.append(
             f"gtops detected the following changes made outside of gtops{' in ' + place if place else ''}:"
         )
+        workers = [] if members else [c for c in changes if is_personal(c.address.kind)]
+        skip = {id(c) for c in workers}
         for change in changes:
-            lines += ["", *_change_lines(change, paint, drift=True)]
+            if id(change) not in skip:
+                lines += ["", *_change_lines(change, paint, drift=True)]
+        if workers:
+            head = worker_headline(workers, drift=True)
+            lines += ["", paint(f"  # {head}", "bold"), "  # (each worker is listed by `gtops drift`)"]
         noun = "resource differs" if len(changes) == 1 else "resources differ"
         lines += ["", f"{paint('Drift:', 'bold')} {len(changes)} {noun} from the spec."]
     warnings = _warnings(plan, paint)

@@ -181,8 +181,14 @@ def test_apply_refuses_a_plan_file_applied_twice(moto_cli, tmp_path):
 # --- flag values ------------------------------------------------------------------------------------------
 
 FLAGS = [
-    (("plan", STACK, "--format", "xml"), "Error: --format must be one of text, json, markdown, not 'xml'"),
-    (("drift", STACK, "--format", "yaml"), "Error: --format must be one of text, json, markdown, not 'yaml'"),
+    (
+        ("plan", STACK, "--format", "xml"),
+        "Error: --format must be one of text, json, markdown, terraform-json, not 'xml'",
+    ),
+    (
+        ("drift", STACK, "--format", "yaml"),
+        "Error: --format must be one of text, json, markdown, terraform-json, not 'yaml'",
+    ),
     (
         ("validate", STACK, "--format", "markdown"),
         "Error: --format must be one of text, json, not 'markdown'",

@@ -42,6 +42,9 @@ def test_drift_exit_codes_formats_and_no_mutation(env, stack):
     (change,) = doc["changes"]
     assert change["address"] == "sagemaker_workteam.test2"
     assert change["fields"][0]["path"] == "description"
+    # The same direction as the text: from what the spec says to what AWS has now.
+    assert (change["fields"][0]["before"], change["fields"][0]["after"]) == ("labelTeam", "edited by hand")
+    assert doc["drift"] is True and doc["summary"] == {"changed": 1, "deleted": 0, "created": 0}
     md = run_gtops(env, "drift", str(stack), "--format", "markdown")
     assert md.returncode == 2 and "gtops drift" in md.stdout and "sagemaker_workteam.test2" in md.stdout
 

@@ -75,7 +75,7 @@ def test_builtin_templates_all_pass_the_check():
         assert template_errors(path.read_text(), path.name) == []
 
 
-def test_preview_renders_objects_and_labels_offline(workspace, capsys, tmp_path):
+def test_preview_renders_objects_and_labels_offline(workspace, capsys, tmp_path, monkeypatch):
     ws = workspace
     ws.write(BBOX_JOB)
     out = tmp_path / "p.html"
@@ -91,6 +91,16 @@ def test_preview_renders_objects_and_labels_offline(workspace, capsys, tmp_path)
     ]
     assert 'labels="[&#34;train&#34;, &#34;car&#34;]"' in page
     assert "gtopsFallback" in page  # readable without AWS's crowd elements
+    # `-o -` writes the page to stdout; --open opens the written file in the browser.
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["preview", "boxes", str(ws.root), "-o", "-", "--objects", "2"])
+    assert done.value.code == 0 and capsys.readouterr().out == page + ("" if page.endswith("\n") else "\n")
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    with pytest.raises(SystemExit) as done:
+        main(["preview", "boxes", str(ws.root), "--out", str(out), "--open"])
+    assert done.value.code == 0 and opened == [out.resolve().as_uri()]
 
 
 def test_custom_preview_runs_the_local_pre_annotation_lambda(sandbox, tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -80,6 +81,12 @@ def test_results_report_what_the_simulated_workers_produced(workspace, capsys):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == sum(expected.values())
     assert {r["label"] for r in rows} == set(expected)
+    # `-o -` is stdout (never a file named "-"), as in the other tools.
+    dash = Path("-")  # where a file named "-" would be written: the working folder
+    code, same, err = run(
+        capsys, "results", "boxes", str(ws.root), "-f", "csv", "--threshold", "1.01", "-o", "-"
+    )
+    assert code == 0 and same == out and not dash.exists() and "Wrote" not in err
     code, out, _ = run(capsys, "results", "boxes", str(ws.root), "--threshold", "1.01", "--format", "json")
     assert len(json.loads(out)["summary"]["low_confidence"]) == 3
 

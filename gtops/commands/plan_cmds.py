@@ -38,7 +38,7 @@ VerifyOpt = Annotated[
     str,
     typer.Option(
         "--verify",
-        metavar="changed|full",
+        metavar="[changed|full]",
         help="What the check after apply re-reads: the workers the apply changed (changed, the default) or "
         "the whole roster (full).",
     ),

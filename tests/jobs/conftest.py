@@ -10,6 +10,19 @@ from pathlib import Path
 
 import pytest
 
+# A custom job with local Lambdas (the workspace's pre.py and post.py), as several tests write it.
+CUSTOM_JOB_HEAD = """\
+- name: faces
+  task_type: custom
+  team: t1
+  labels: [eye, nose]
+  input: {folder: images}
+  output: s3://data-bucket/out/
+  role: managed
+  template: ui.html
+"""
+CUSTOM_JOB = CUSTOM_JOB_HEAD + "  lambdas: {pre: pre.py, consolidation: post.py}\n"
+
 SETUP = """\
 name: jobtest
 region: {region}

@@ -4,21 +4,11 @@
 from __future__ import annotations
 
 from tests.inprocess import run_main
+from tests.jobs.conftest import CUSTOM_JOB
 
 UI = (
     '<crowd-form><crowd-classifier name="c" categories="[&quot;eye&quot;]"></crowd-classifier></crowd-form>\n'
 )
-CUSTOM = """\
-- name: faces
-  task_type: custom
-  team: t1
-  labels: [eye, nose]
-  input: {folder: images}
-  output: s3://data-bucket/out/
-  role: managed
-  template: ui.html
-  lambdas: {pre: pre.py, consolidation: post.py}
-"""
 
 
 def test_export_without_out_refuses_to_name_an_unwritten_template(workspace, tmp_path):
@@ -26,7 +16,7 @@ def test_export_without_out_refuses_to_name_an_unwritten_template(workspace, tmp
     (ws.root / "pre.py").write_text("def lambda_handler(event, context):\n    return {}\n")
     (ws.root / "post.py").write_text("def lambda_handler(event, context):\n    return []\n")
     (ws.root / "ui.html").write_text(UI)
-    ws.write(CUSTOM)
+    ws.write(CUSTOM_JOB)
     ws.apply()
 
     code, out, err = run_main("export", "--pool", "jobpool")

@@ -10,7 +10,7 @@ import pytest
 
 from gtops.errors import GtopsError
 from gtops.planner import Action
-from tests.jobs.conftest import BBOX_JOB, changes_of, make_workspace, manifest
+from tests.jobs.conftest import BBOX_JOB, CUSTOM_JOB_HEAD, changes_of, make_workspace, manifest
 
 ONLY_JOBS = """\
 name: labelers
@@ -194,15 +194,9 @@ def test_automated_labeling_needs_enough_objects_and_a_task_aws_offers_it_for(wo
     assert "automated data labeling needs at least 1,250 objects" in str(err.value)
 
 
-CUSTOM = """\
-- name: faces
-  task_type: custom
-  team: t1
-  labels: [eye, nose]
-  input: {folder: images}
-  output: s3://data-bucket/out/
-  role: managed
-  template: ui.html
+CUSTOM = (
+    CUSTOM_JOB_HEAD
+    + """\
   label_attribute: eye-nose
   workers_per_object: 2
   lambdas:
@@ -215,6 +209,7 @@ CUSTOM = """\
       timeout: 30s
       environment: {KEEP: boxes}
 """
+)
 TEMPLATE = (
     '<crowd-form><crowd-bounding-box name="annotatedResult" '
     'src="{{ task.input.taskObject | grant_read_access }}"'

@@ -8,7 +8,7 @@ import pytest
 
 from gtops.jobs.plan import JobChangeError
 from gtops.plan import Action
-from tests.jobs.conftest import changes_of, make_workspace, manifest
+from tests.jobs.conftest import CUSTOM_JOB, changes_of, make_workspace, manifest
 
 BBOX = """\
 - name: boxes
@@ -280,19 +280,7 @@ def test_custom_job_deploys_local_lambdas_and_updates_only_changed_code(workspac
         '<crowd-form><crowd-bounding-box name="b" src="{{ task.input.taskObject | grant_read_access }}"'
         ' labels="[&quot;eye&quot;]"></crowd-bounding-box></crowd-form>\n'
     )
-    ws.write(
-        """\
-        - name: faces
-          task_type: custom
-          team: t1
-          labels: [eye, nose]
-          input: {folder: images}
-          output: s3://data-bucket/out/
-          role: managed
-          template: ui.html
-          lambdas: {pre: pre.py, consolidation: post.py}
-        """
-    )
+    ws.write(CUSTOM_JOB)
     planned = ws.plan()
     functions = changes_of(planned, "lambda_function")
     assert set(functions) == {"gtops-jobtest-pre", "gtops-jobtest-post"}

@@ -43,6 +43,21 @@ class AwsHandle(Protocol):
 
 
 Step = Callable[["ApplyContext", "Change"], None]
+
+
+def deferred(module: str, name: str) -> Step:
+    """A step whose code lives in a module imported only when the step runs (`module:name`), so that
+    importing the registry stays light (jobs code loads only for plans that hold jobs)."""
+
+    def step(ctx: ApplyContext, change: Change) -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), name)(ctx, change)
+
+    step.__qualname__ = step.__name__ = name
+    return step
+
+
 Desired = Callable[["Setup"], list[Resource]]
 Reader = Callable[[AwsHandle, "Setup", "LiveState"], None]
 

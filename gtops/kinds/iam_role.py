@@ -7,35 +7,19 @@ only roles that cannot exceed the boundary.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from gtops.kinds.base import APPLY, Kind, Use
-
-if TYPE_CHECKING:
-    from gtops.apply.context import ApplyContext
-    from gtops.plan import Change
+from gtops.kinds.base import APPLY, Kind, Use, deferred
 
 NAME = "iam_role"
-
-
-def create(ctx: ApplyContext, change: Change) -> None:
-    from gtops.jobs.apply import role_create
-
-    role_create(ctx, change)
-
-
-def update(ctx: ApplyContext, change: Change) -> None:
-    from gtops.jobs.apply import role_update
-
-    role_update(ctx, change)
-
-
 A = "gtops.jobs.apply"
 KIND = Kind(
     NAME,
     bulk=True,
     implies=("labeling_job",),
-    steps={"create": create, "update": update},  # never deleted: a running job might use it
+    # Never deleted: a running job might use it.
+    steps={
+        "create": deferred(A, "role_create"),
+        "update": deferred(A, "role_update"),
+    },
     iam=(
         Use(
             "gtops.jobs.live:get_role", "iam", ("GetRole", "GetRolePolicy"), "managed_roles", "managed_roles"

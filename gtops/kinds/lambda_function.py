@@ -6,35 +6,19 @@ that use it (gtops.jobs.plan); a function no job uses any more is kept (a runnin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from gtops.kinds.base import APPLY, Kind, Use
-
-if TYPE_CHECKING:
-    from gtops.apply.context import ApplyContext
-    from gtops.plan import Change
+from gtops.kinds.base import APPLY, Kind, Use, deferred
 
 NAME = "lambda_function"
-
-
-def create(ctx: ApplyContext, change: Change) -> None:
-    from gtops.jobs.apply import lambda_create
-
-    lambda_create(ctx, change)
-
-
-def update(ctx: ApplyContext, change: Change) -> None:
-    from gtops.jobs.apply import lambda_update
-
-    lambda_update(ctx, change)
-
-
 A = "gtops.jobs.apply"
 KIND = Kind(
     NAME,
     bulk=True,
     implies=("labeling_job",),
-    steps={"create": create, "update": update},  # never deleted: a running job might use it
+    # Never deleted: a running job might use it.
+    steps={
+        "create": deferred(A, "lambda_create"),
+        "update": deferred(A, "lambda_update"),
+    },
     iam=(
         Use("gtops.jobs.live:get_function", "lambda", ("GetFunction",), "functions", "lambdas"),
         Use(

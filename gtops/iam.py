@@ -700,11 +700,3 @@ def _condition_problems(sid: str, condition: Any) -> list[str]:
             if not listed or not all(isinstance(v, str) and v for v in listed):
                 problems.append(f"{sid}: condition {key} needs non-empty string values")
     return problems
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"

@@ -145,8 +145,8 @@ def iam_policy(
         check_grammar,
         job_files,
         needs_roles,
-        partition_of,
     )
+    from gtops.spec.aws_rules import partition_of_region
 
     if read_only and destroy:
         raise GtopsError("--read-only and --destroy cannot be combined")
@@ -163,7 +163,7 @@ def iam_policy(
         spec.setup,
         where,
         acct,
-        partition_of(where),
+        partition_of_region(where),
         read_only=read_only,
         destroy=destroy,
         boundary=boundary,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from gtops.errors import GtopsError
 from gtops.kinds import cognito, sagemaker
 from gtops.kinds.base import APPLY, DESTROY, AwsHandle, Export, Kind, Use
-from gtops.model import Address, Resource, user_tags
+from gtops.model import Address, Resource
 from gtops.spec import fields as f
 
 if TYPE_CHECKING:
@@ -59,7 +59,11 @@ def schema() -> dict[str, Any]:
                 maxItems=10,
                 uniqueItems=True,
             ),
-            "tags": f.tags("Tags on the workforce."),
+            "tags": f.tags(
+                "Tags given to the workforce when gtops creates it. AWS's tag operations do not take a"
+                " workforce (ListTags answers 'Invalid resource type: workforce'), so they are never read"
+                " back or changed."
+            ),
         },
     )
 
@@ -81,7 +85,9 @@ def desired(setup: Setup) -> list[Resource]:
         attrs["client"] = setup.client.name
     if wf.source_ips is not None:
         attrs["source_ips"] = sorted(wf.source_ips)
-    attrs["tags"] = setup.ownership_tags(wf.tags)
+    # No tags here: they go with CreateWorkforce only (see create()). AWS's tag operations refuse a workforce
+    # ("Invalid resource type: workforce", hashicorp/terraform-provider-aws#20065), so they can be neither
+    # read back nor changed, and a value that cannot be read is not planned.
     deps = tuple(a for a in (user_pool.address(setup), app_client.address(setup), domain.address(setup)) if a)
     return [Resource(Address(NAME, wf.name), attrs, depends_on=deps)]
 
@@ -116,7 +122,6 @@ def read(aws: AwsHandle, setup: Setup, state: LiveState) -> None:
         return
     wf = private[0]
     attrs = live_attrs(wf, state, setup)
-    attrs["tags"] = sagemaker.tags(aws, wf["WorkforceArn"])
     state.ids.workforce_name = wf["WorkforceName"]
     state.ids.workforce_arn = wf["WorkforceArn"]
     if wf.get("SubDomain"):
@@ -175,9 +180,7 @@ def export(run: Export) -> dict[str, Any] | None:
     out: dict[str, Any] = {"name": attrs["name"]}
     if attrs.get("source_ips"):
         out["source_ips"] = attrs["source_ips"]
-    if user_tags(attrs.get("tags")):
-        out["tags"] = user_tags(attrs.get("tags"))
-    return {SPEC_KEY: out}
+    return {SPEC_KEY: out}  # (no tags: AWS cannot list a workforce's tags)
 
 
 def _record(ctx: ApplyContext, wf: Mapping[str, Any]) -> None:
@@ -202,10 +205,11 @@ def create(ctx: ApplyContext, change: Change) -> None:
             )
         update(ctx, change)
         return
+    wanted = ctx.setup.workforce
     request: dict[str, Any] = {
         "WorkforceName": attrs["name"],
         "CognitoConfig": {"UserPool": cognito.pool_id(ctx), "ClientId": cognito.client_id(ctx)},
-        "Tags": sagemaker.tag_list(attrs.get("tags")),
+        "Tags": sagemaker.tag_list(ctx.setup.ownership_tags(wanted.tags if wanted else {})),
     }
     if attrs.get("source_ips"):
         request["SourceIpConfig"] = {"Cidrs": list(attrs["source_ips"])}
@@ -225,9 +229,7 @@ def update(ctx: ApplyContext, change: Change) -> None:
     ):
         sm.update_workforce(WorkforceName=attrs["name"], SourceIpConfig={"Cidrs": list(attrs["source_ips"])})
         wf = sagemaker.wait_for_workforce(ctx.aws, attrs["name"], ctx.say)
-    if attrs.get("tags"):
-        sm.add_tags(ResourceArn=wf["WorkforceArn"], Tags=sagemaker.tag_list(attrs["tags"]))
-    _record(ctx, wf)
+    _record(ctx, wf)  # (tags: at creation only, see desired())
 
 
 def delete(ctx: ApplyContext, change: Change) -> None:
@@ -258,7 +260,6 @@ KIND = Kind(
     create_only=frozenset({"name", "user_pool", "client"}),
     cascades=True,
     protected=True,
-    tagged=True,
     desired=desired,
     read=read,
     export=export,
@@ -289,7 +290,7 @@ KIND = Kind(
         Use(
             f"{__name__}:create",
             "sagemaker",
-            ("CreateWorkforce", "UpdateWorkforce", "AddTags"),
+            ("CreateWorkforce", "UpdateWorkforce", "AddTags"),  # AddTags: CreateWorkforce with Tags
             "workforce",
             "workforce",
             APPLY,

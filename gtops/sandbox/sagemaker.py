@@ -669,6 +669,11 @@ class GroundTruthResponse(SageMakerResponse):
 
     def _tagged(self, arn: str) -> list[dict[str, str]]:
         ours, exists = self._own_resource(arn)
+        if ":workforce/" in arn:
+            # AWS's tag operations do not take a workforce: "ValidationException: Invalid resource type:
+            # workforce" on ListTags (hashicorp/terraform-provider-aws#20065, why Terraform's workforce has no
+            # tags); AddTags and DeleteTags are assumed to answer the same. CreateWorkforce takes Tags.
+            raise _invalid("Invalid resource type: workforce")
         if not exists():
             # AddTags/ListTags/DeleteTags model no errors; AWS answers a missing or deleted resource with a
             # ValidationException (aws/amazon-sagemaker-feedback#108); the message is assumed.

@@ -157,8 +157,12 @@ def real_tags() -> Tags:
     for topic in sns.list_topics()["Topics"]:
         listed = sns.list_tags_for_resource(ResourceArn=topic["TopicArn"])["Tags"]
         out[topic["TopicArn"]] = {t["Key"]: t["Value"] for t in listed}
+    from gtops.sandbox.sagemaker import gt_backends
+
     for wf in sm.list_workforces()["Workforces"]:
-        listed = sm.list_tags(ResourceArn=wf["WorkforceArn"])["Tags"]
+        # AWS cannot list a workforce's tags (ListTags: "Invalid resource type: workforce"); IAM is assumed
+        # to see those given to CreateWorkforce: the (in-process) sandbox's own record of them.
+        listed = gt_backends[ACCOUNT][REGION].tags.get(wf["WorkforceArn"], [])
         out[f"{ARN}:sagemaker:{REGION}:{ACCOUNT}:workforce/{wf['WorkforceName']}"] = {
             t["Key"]: t["Value"] for t in listed
         }

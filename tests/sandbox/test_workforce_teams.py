@@ -289,8 +289,14 @@ def test_tags_on_workforce_and_workteam(sandbox: Any, cognito_setup: Any) -> Non
     sm.delete_tags(ResourceArn=team_arn, TagKeys=["a"])
     assert sm.list_tags(ResourceArn=team_arn)["Tags"] == [{"Key": "b", "Value": "3"}]
     force_arn = sm.describe_workforce(WorkforceName="default")["Workforce"]["WorkforceArn"]
-    sm.add_tags(ResourceArn=force_arn, Tags=[{"Key": "owner", "Value": "gtops"}])
-    assert sm.list_tags(ResourceArn=force_arn)["Tags"] == [{"Key": "owner", "Value": "gtops"}]
+    for call, extra in (
+        (sm.list_tags, {}),
+        (sm.add_tags, {"Tags": [{"Key": "owner", "Value": "gtops"}]}),
+        (sm.delete_tags, {"TagKeys": ["owner"]}),
+    ):  # AWS's tag operations do not take a workforce (hashicorp/terraform-provider-aws#20065)
+        with pytest.raises(ClientError) as refused:
+            call(ResourceArn=force_arn, **extra)
+        assert _error(refused) == ("ValidationException", "Invalid resource type: workforce")
     with pytest.raises(ClientError) as missing:
         sm.list_tags(ResourceArn="arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/gone")
     assert _error(missing)[0] == "ValidationException"  # not ResourceNotFound (aws-truth.md 7a)

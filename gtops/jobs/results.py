@@ -145,7 +145,32 @@ def labels_of(label: Any, meta: dict) -> tuple[list[Label], dict | None]:
         return out, None
     if "class-name" in meta:
         return [Label(_text(meta["class-name"]), conf)], None
-    return [], None  # custom: the consolidation Lambda's own format
+    # Custom: the consolidation Lambda's own format. Its classes are taken as the distinct texts under any
+    # "label" or "labels" key (as crowd elements name them), once per object, with no confidence.
+    return [Label(name, None) for name in _custom_classes(label)], None
+
+
+def _custom_classes(value: Any, budget: int = 10_000) -> list[str]:
+    """Distinct "label"/"labels" texts anywhere in a custom output, in order met; bounded walk (an output
+    is written by the job's own code)."""
+    found: dict[str, None] = {}
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack and budget > 0:
+        node, depth = stack.pop()
+        budget -= 1
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if key == "label" and isinstance(item, str) and item:
+                    found.setdefault(item[:256])
+                elif key == "labels" and isinstance(item, list):
+                    for text in item:
+                        if isinstance(text, str) and text:
+                            found.setdefault(text[:256])
+                elif depth < 16 and isinstance(item, (dict, list)):
+                    stack.append((item, depth + 1))
+        elif isinstance(node, list) and depth < 16:
+            stack.extend((item, depth + 1) for item in reversed(node))
+    return list(found)
 
 
 # ----------------------------------------------------------------------------------------------------

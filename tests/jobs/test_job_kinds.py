@@ -3,6 +3,7 @@ jobs), chained verification and adjustment jobs, automated data labeling, stream
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 
@@ -10,6 +11,7 @@ import pytest
 
 from gtops.errors import GtopsError
 from gtops.planner import Action
+from tests.inprocess import run_main
 from tests.jobs.conftest import BBOX_JOB, CUSTOM_JOB_HEAD, changes_of, make_workspace, manifest
 
 ONLY_JOBS = """\
@@ -270,6 +272,15 @@ def test_custom_job_runs_its_own_lambdas_in_the_sandbox(workspace):
         assert label["boxes"] and set(label["labels"]) <= {"eye", "nose"}
         assert {b["label"] for b in label["boxes"]} == set(label["labels"])
         assert line["eye-nose-metadata"]["human-annotated"] == "yes"
+    # The results show the classes the consolidation returned: each object counted once per class.
+    code, out, err = run_main("results", "faces", str(ws.root), "--format", "json")
+    assert code == 0, err
+    classes = json.loads(out)["summary"]["classes"]
+    wanted: dict[str, int] = {}
+    for line in lines:
+        for name in set(line["eye-nose"]["labels"]):
+            wanted[name] = wanted.get(name, 0) + 1
+    assert classes == dict(sorted(wanted.items())) and set(classes) <= {"eye", "nose"}, classes
 
 
 def test_a_failing_consolidation_lambda_fails_the_objects_with_its_error(workspace):

@@ -122,8 +122,9 @@ def test_aws_region_is_honoured_and_wins_over_aws_default_region(monkeypatch):
 
 COMMANDS = [
     (), ("validate",), ("plan",), ("apply",), ("drift",), ("destroy",), ("export",), ("unlock",),
-    ("status",), ("results",), ("preview",), ("iam-policy",), ("schema",), ("members", "resend"),
-    ("members", "list"), ("sandbox", "start"), ("sandbox", "advance"), ("sandbox", "stop"),
+    ("status",), ("results",), ("report",), ("send",), ("preview",), ("iam-policy",), ("schema",),
+    ("members", "resend"), ("members", "list"), ("sandbox", "start"), ("sandbox", "advance"),
+    ("sandbox", "stop"),
 ]  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gtops.commands._common import DEFAULT, VarOpt, load_and_connect, stderr, with_connection
+from gtops.commands._common import DEFAULT, VarFileOpt, VarOpt, load_and_connect, stderr, with_connection
 from gtops.settings import Settings
 
 
@@ -18,18 +18,23 @@ def send(
         list[str] | None,
         typer.Argument(metavar="OBJECTS", help="s3:// URIs of data objects (with --text: texts to label)."),
     ] = None,
-    text: Annotated[bool, typer.Option("--text", help='OBJECTS are texts, sent as {"source": ...}.')] = False,
+    text: Annotated[
+        bool, typer.Option("--text", help='OBJECTS are texts, each sent as a "source" object.')
+    ] = False,
     manifest: Annotated[
         Path | None,
-        typer.Option("--manifest", help="Also send every line of this local JSON Lines manifest."),
+        typer.Option(
+            "--manifest", metavar="FILE", help="Also send every line of this local JSON Lines manifest."
+        ),
     ] = None,
     spec: Annotated[
         list[Path] | None,
         typer.Option(
-            "--spec", metavar="PATH", help="Spec file or folder (repeatable; default ./specs or .)."
+            "--spec", metavar="SPEC", help="Spec file or folder (repeatable; default ./specs or .)."
         ),
     ] = None,
     var: VarOpt = None,
+    var_file: VarFileOpt = None,
     conn: Settings = DEFAULT,
 ) -> None:
     """Send data objects to a running streaming job (its SNS input topic); prints one message id a line."""
@@ -42,7 +47,7 @@ def send(
     from gtops.jobs.status import live_name
     from gtops.jobs.tasks import task
 
-    loaded, aws, _ = load_and_connect(conn, spec, var)
+    loaded, aws, _ = load_and_connect(conn, spec, var, var_file)
     _, spec_job = find_job(loaded.setup, job)
     if not spec_job.streaming:
         raise GtopsError(f"job {spec_job.name} is not a streaming job (it has no input.sns_topic)")

@@ -62,8 +62,12 @@ def test_sandbox_buckets_are_seeded_only_when_the_spec_names_one(monkeypatch):
 
     seeded: list[set[str]] = []
     monkeypatch.setattr(launcher, "ensure_running", lambda port, quiet=True: "http://127.0.0.1:1")
-    monkeypatch.setattr(launcher, "seed_buckets", lambda url, buckets, region: seeded.append(buckets) or [])
-    monkeypatch.setattr(launcher, "seed_roles", lambda url, roles, region: [])
+
+    def seed(url: str, buckets: set[str], roles: set[str], region: str) -> tuple[list[str], list[str]]:
+        seeded.append(buckets)
+        return [], []
+
+    monkeypatch.setattr(launcher, "seed", seed)
     settings = Settings(sandbox=True)
     no_bucket = SimpleNamespace(setup=SimpleNamespace(region="us-east-1", lock=None, jobs=[]))
     assert _common.endpoint_for(settings, no_bucket) == "http://127.0.0.1:1"

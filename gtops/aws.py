@@ -59,6 +59,9 @@ class Aws:
             self.session = boto3.Session(region_name=region or env_region(), **kwargs)
         except Exception as err:  # botocore ProfileNotFound and friends
             raise AwsError(f"Cannot set up the AWS session: {err}") from None
+        from gtops.botocache import share_loader
+
+        share_loader(self.session)  # service models parsed once per process, cached on disk between runs
         self.region = self.session.region_name
         if not self.region:
             raise AwsError("No AWS region: set `region:` in the spec, pass --region, or set AWS_REGION.")

@@ -24,7 +24,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_handles_share_the_models_but_never_their_region_endpoint_or_credentials(cache: Path):
     west = Aws(Settings(), "us-west-2", endpoint_url="http://127.0.0.1:1")
     east = Aws(Settings(sandbox=True), "eu-west-1", endpoint_url="http://127.0.0.1:2")
-    a, b = west.session.client("sns"), east.session.client("sns")
+    a, b = west._build("sns", attempts=1, pool_size=1), east._build("sns", attempts=1, pool_size=1)
     loader = west.session._session.get_component("data_loader")
     assert loader is east.session._session.get_component("data_loader")
     assert (a.meta.region_name, b.meta.region_name) == ("us-west-2", "eu-west-1")

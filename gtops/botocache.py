@@ -88,12 +88,11 @@ class CachedJSONFileLoader(JSONFileLoader):
             tmp.unlink(missing_ok=True)
 
 
-def share_loader(session: Any) -> None:
-    """Give the botocore session under boto3 `session` the process's shared, disk-cached loader (the first
-    session's own loader, made caching). A session whose loader searches other folders (AWS_DATA_PATH
-    changed since) keeps its own."""
+def share_loader(core: Any) -> None:
+    """Give the botocore session `core` the process's shared, disk-cached loader (the first session's own
+    loader, made caching). A session whose loader searches other folders (AWS_DATA_PATH changed since) keeps
+    its own."""
     global _shared
-    core = session._session
     own: Loader = core.get_component("data_loader")
     with _lock:
         if _shared is None:

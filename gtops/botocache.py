@@ -6,7 +6,7 @@ is megabytes). Here the sessions of one process share one loader (models, endpoi
 region, credentials or endpoint URL lives in it), and a parsed file is kept in marshal form under
 `$XDG_CACHE_HOME/gtops/botocore` (~/.cache/gtops/botocore), keyed by the file's path, size, mtime and the
 botocore version, so the next process reads it several times faster. A folder gtops does not own alone is
-never read; anything unreadable is parsed again from the JSON.
+never used; anything unreadable is parsed again from the JSON.
 """
 
 from __future__ import annotations
@@ -21,23 +21,10 @@ from typing import Any
 import botocore
 from botocore.loaders import JSONFileLoader, Loader
 
+from gtops.cachedir import private_cache
+
 _lock = threading.Lock()
 _shared: Loader | None = None
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gtops" / "botocore"
-
-
-def _private(folder: Path) -> bool:
-    """The folder exists (made if need be), is ours and nobody else can write to it."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = folder.stat()
-    except OSError:
-        return False
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def _plain(value: Any) -> Any:
@@ -53,7 +40,7 @@ class CachedJSONFileLoader(JSONFileLoader):
     """botocore's JSON file loader, with each parsed file kept in marshal form in `folder`."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.folder = folder if folder is not None and _private(folder) else None
+        self.folder = folder
 
     def load_file(self, file_path: str) -> Any:
         if self.folder is None:
@@ -96,9 +83,9 @@ def share_loader(core: Any) -> None:
     own: Loader = core.get_component("data_loader")
     with _lock:
         if _shared is None:
-            own.file_loader = CachedJSONFileLoader(cache_dir())
+            own.file_loader = CachedJSONFileLoader(private_cache("botocore"))
             _shared = own
         elif own is not _shared and list(own.search_paths) == list(_shared.search_paths):
             core.register_component("data_loader", _shared)
         elif own is not _shared:
-            own.file_loader = CachedJSONFileLoader(cache_dir())
+            own.file_loader = CachedJSONFileLoader(private_cache("botocore"))

@@ -9,6 +9,7 @@ import pytest
 
 from gtops import botocache
 from gtops.aws import Aws
+from gtops.cachedir import private_cache
 from gtops.settings import Settings
 
 
@@ -34,7 +35,7 @@ def test_handles_share_the_models_but_never_their_region_endpoint_or_credentials
 
 
 def test_a_cached_model_reads_back_equal_and_a_corrupt_one_is_parsed_again(cache: Path):
-    loader = botocache.CachedJSONFileLoader(cache)
+    loader = botocache.CachedJSONFileLoader(private_cache("botocore"))
     data = os.path.join(os.path.dirname(botocache.botocore.__file__), "data")
     path = os.path.join(data, "sts", "2011-06-15", "service-2")
     first = loader.load_file(path)
@@ -45,7 +46,8 @@ def test_a_cached_model_reads_back_equal_and_a_corrupt_one_is_parsed_again(cache
     assert loader.load_file(path) == first
 
 
-def test_a_cache_folder_others_can_write_to_is_never_read(cache: Path):
+def test_a_cache_folder_others_can_write_to_is_never_used(cache: Path):
     cache.mkdir(parents=True)
+    assert private_cache("botocore") == cache
     cache.chmod(0o777)
-    assert botocache.CachedJSONFileLoader(cache).folder is None
+    assert private_cache("botocore") is None

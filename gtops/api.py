@@ -915,16 +915,17 @@ def endpoint_for(settings: Settings, spec: Spec | None = None, say: Progress = _
     must already exist), so the examples run on a fresh sandbox; each one created is said through `say`.
     """
     if settings.sandbox:
-        from gtops.sandbox.launcher import ensure_running, seed_buckets, seed_roles
+        from gtops.sandbox import launcher
 
-        url = ensure_running(settings.sandbox_port, quiet=True)
+        url = launcher.ensure_running(settings.sandbox_port, quiet=True)
         buckets = spec_buckets(spec.setup) if spec is not None else set()
-        if spec is not None and buckets:  # (no bucket: no S3 client, no call)
+        if spec is not None and buckets:  # (no bucket: no call)
             region = settings.region or spec.setup.region or env_region() or "us-east-1"
-            for bucket in seed_buckets(url, buckets, region):
-                say(f"sandbox: created S3 bucket {bucket} (on AWS it must already exist)")
             roles = {job.role for job in spec.setup.jobs if job.role != "managed"}
-            for role in seed_roles(url, roles, region):
+            made_buckets, made_roles = launcher.seed(url, buckets, roles, region)
+            for bucket in made_buckets:
+                say(f"sandbox: created S3 bucket {bucket} (on AWS it must already exist)")
+            for role in made_roles:
                 say(f"sandbox: created IAM role {role}, trusted by SageMaker (on AWS it must exist)")
         return url
     return settings.effective_endpoint()

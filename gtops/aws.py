@@ -39,7 +39,7 @@ class CallStats:
 
 
 class Aws:
-    """Lazily built boto3 clients sharing one session, endpoint and retry policy."""
+    """Lazily built AWS clients sharing one botocore session, endpoint and retry policy."""
 
     def __init__(self, settings: Settings, region: str | None, endpoint_url: str | None = None):
         self.settings = settings
@@ -48,18 +48,24 @@ class Aws:
         self._started = threading.local()
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
-        import boto3
+        # A botocore session, not boto3's: boto3 adds only resources and S3 transfers, which gtops does not
+        # use, and importing it (s3transfer with it) is a tenth of a start-up.
+        import botocore.session
 
-        kwargs: dict[str, Any] = {}
-        if settings.profile:
-            kwargs["profile_name"] = settings.profile
-        if settings.sandbox:
-            kwargs.update(SANDBOX_CREDENTIALS)
+        from gtops.botocache import share_loader
+
         try:
-            self.session = boto3.Session(region_name=region or env_region(), **kwargs)
+            self.session = botocore.session.Session(profile=settings.profile or None)
+            if settings.sandbox:
+                self.session.set_credentials(
+                    SANDBOX_CREDENTIALS["aws_access_key_id"], SANDBOX_CREDENTIALS["aws_secret_access_key"]
+                )
+            if region or env_region():
+                self.session.set_config_variable("region", region or env_region())
+            share_loader(self.session)  # service models parsed once per process, cached on disk between runs
+            self.region = self.session.get_config_variable("region")
         except Exception as err:  # botocore ProfileNotFound and friends
             raise AwsError(f"Cannot set up the AWS session: {err}") from None
-        self.region = self.session.region_name
         if not self.region:
             raise AwsError("No AWS region: set `region:` in the spec, pass --region, or set AWS_REGION.")
         try:
@@ -100,7 +106,7 @@ class Aws:
             read_timeout=60,
             max_pool_connections=pool_size,
         )
-        client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+        client = self.session.create_client(service, endpoint_url=self.endpoint_url, config=config)
         self.watch(client)
         return client
 
@@ -138,7 +144,7 @@ class Aws:
 
             retries = {"mode": "standard", "total_max_attempts": 2}
             quick = Config(retries=retries, connect_timeout=5, read_timeout=30)
-            sts = self.session.client("sts", endpoint_url=self.endpoint_url, config=quick)
+            sts = self.session.create_client("sts", endpoint_url=self.endpoint_url, config=quick)
             self.watch(sts)
             self._account = sts.get_caller_identity()["Account"]
         return self._account

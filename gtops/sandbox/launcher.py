@@ -247,9 +247,38 @@ def _client(service: str, endpoint_url: str, region: str) -> Any:
     )
 
 
-def seed_buckets(endpoint_url: str, buckets: set[str], region: str) -> list[str]:
-    """Create the missing S3 buckets among `buckets` in the sandbox; returns those it created."""
+def seed(endpoint_url: str, buckets: set[str], roles: set[str], region: str) -> tuple[list[str], list[str]]:
+    """Create the missing S3 buckets and job roles a spec names in the sandbox at `endpoint_url`; returns
+    those it created (buckets, role ARNs). One control call (`POST /_gtops/seed`): the sandbox server does the
+    AWS calls with its own long-lived clients, so this process builds no S3, IAM or STS client for it. A
+    server without that endpoint (an older gtops) is seeded from here, as before."""
+    body = json.dumps({"region": region, "buckets": sorted(buckets), "roles": sorted(roles)}).encode()
+    request = urllib.request.Request(endpoint_url.rstrip("/") + "/_gtops/seed", data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with _opener.open(request, timeout=60.0) as answer:
+            made = json.loads(answer.read() or b"{}")
+        return list(made["buckets"]), list(made["roles"])
+    except urllib.error.HTTPError as err:
+        if err.code != 404:
+            try:
+                message = json.loads(err.read()).get("message", str(err))
+            except ValueError:
+                message = str(err)
+            what = f"the sandbox at {endpoint_url} could not create the spec's buckets and roles"
+            raise SandboxError(f"{what}: {message}") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError, KeyError) as err:
+        raise SandboxError(f"no gtops sandbox answers at {endpoint_url}") from err
     s3 = _client("s3", endpoint_url, region)
+    made_buckets = seed_buckets(s3, buckets, region)
+    made_roles = seed_roles(_client("iam", endpoint_url, region), _client("sts", endpoint_url, region), roles)
+    return made_buckets, made_roles
+
+
+def seed_buckets(s3: Any, buckets: set[str], region: str) -> list[str]:
+    """Create the missing S3 buckets among `buckets` with the S3 client `s3`; returns those it created."""
+    if not buckets:
+        return []
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     created = []
     for bucket in sorted(buckets - existing):
@@ -268,11 +297,13 @@ SAGEMAKER_TRUST = {
 }
 
 
-def seed_roles(endpoint_url: str, roles: set[str], region: str) -> list[str]:
-    """Create the missing job roles among `roles` (ARNs of the sandbox's account) with SageMaker's trust;
-    returns those it created. gtops checks before apply that a job's role exists and trusts SageMaker."""
-    iam = _client("iam", endpoint_url, region)
-    account = _client("sts", endpoint_url, region).get_caller_identity()["Account"]
+def seed_roles(iam: Any, sts: Any, roles: set[str]) -> list[str]:
+    """Create the missing job roles among `roles` (ARNs of the sandbox's account) with SageMaker's trust,
+    with the IAM and STS clients given; returns those it created. gtops checks before apply that a job's role
+    exists and trusts SageMaker."""
+    if not roles:
+        return []
+    account = sts.get_caller_identity()["Account"]
     created = []
     for arn in sorted(roles):
         parts = arn.split(":", 5)

@@ -6,6 +6,8 @@ CLI only need `AWS_ENDPOINT_URL`. Control endpoints:
   GET  /_gtops/config    realism settings;  POST the same JSON (partial) to change them
   GET  /_gtops/stats     calls, throttled and faulted counts
   POST /_gtops/advance   {"job": name or null, "steps": n}  advance simulated labeling work
+  POST /_gtops/seed      {"region", "buckets", "roles"}  create the missing ones (`gtops --sandbox`), answers
+                         {"buckets": created, "roles": created}
   POST /_gtops/reset     forget all emulated AWS state (as POST /moto-api/reset)
   POST /_gtops/shutdown  stop the server
 """
@@ -36,6 +38,8 @@ class SandboxApp:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.shutdown: Callable[[], None] | None = None
         self.port = 0
+        self._seed_lock = threading.Lock()
+        self._seed_clients: dict[tuple[str, str, str], Any] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -61,6 +65,8 @@ class SandboxApp:
             elif name == "advance" and method == "POST":
                 steps = int(body.get("steps", 1))
                 answer = {"advanced": sandbox.advance_jobs(body.get("job"), steps)}
+            elif name == "seed" and method == "POST":
+                answer = self.seed(environ, body)
             elif name == "reset" and method == "POST":
                 sandbox.reset(realism=False)
                 answer = {"reset": True}
@@ -74,7 +80,33 @@ class SandboxApp:
                 )
         except (ConfigError, ValueError, TypeError) as err:
             return _reply(start_response, 400, {"message": str(err)})
+        except Exception as err:  # an AWS refusal while seeding (botocore ClientError): said, not a 500
+            if not hasattr(err, "response"):
+                raise
+            return _reply(start_response, 400, {"message": str(err)})
         return _reply(start_response, 200, answer)
+
+    def seed(self, environ: dict[str, Any], body: dict[str, Any]) -> dict[str, list[str]]:
+        """Create the missing buckets and job roles of `body` through this server's own AWS API (so every
+        sandbox rule applies as to any caller), with clients kept for the next run; one seeding at a time."""
+        from gtops.sandbox.launcher import _client, seed_buckets, seed_roles
+
+        region, buckets, roles = body.get("region"), body.get("buckets", []), body.get("roles", [])
+        lists = isinstance(buckets, list) and isinstance(roles, list)
+        if not isinstance(region, str) or not lists or not all(isinstance(x, str) for x in buckets + roles):
+            raise ValueError('seed takes {"region": str, "buckets": [str], "roles": [str]}')
+        url = f"http://{environ.get('HTTP_HOST') or f'127.0.0.1:{self.port}'}"
+
+        def client(service: str) -> Any:
+            key = (url, region, service)
+            if key not in self._seed_clients:
+                self._seed_clients[key] = _client(service, url, region)
+            return self._seed_clients[key]
+
+        with self._seed_lock:
+            made_buckets = seed_buckets(client("s3"), set(buckets), region) if buckets else []
+            made_roles = seed_roles(client("iam"), client("sts"), set(roles)) if roles else []
+        return {"buckets": made_buckets, "roles": made_roles}
 
 
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:

@@ -348,43 +348,53 @@ class Checker:
             else frozenset()
         )
         seen: dict[str, int] = {}
+        known_groups = frozenset(group_names)
+        complete = self.complete
         for i, worker in dicts(members.get("workers")):
-            path = ("members", "workers", i)
             email = worker.get("email")
-            if isinstance(email, str) and (why := email_problem(email)):
-                self.add(path + ("email",), f"'{email.encode('ascii', 'backslashreplace').decode()}' {why}")
             if isinstance(email, str):
+                if why := email_problem(email):
+                    shown = email.encode("ascii", "backslashreplace").decode()
+                    self.add(("members", "workers", i, "email"), f"'{shown}' {why}")
                 key = email.strip().lower()
                 if key in seen:
                     first = self.loc.where(("members", "workers", seen[key]))
                     self.add(
-                        path + ("email",),
+                        ("members", "workers", i, "email"),
                         f"duplicate worker '{email}' (e-mails are compared "
                         f"case-insensitively); first listed at {first}",
                     )
                 else:
                     seen[key] = i
             groups = worker.get("groups")
-            if isinstance(groups, list) and len(set(map(str, groups))) > MAX_GROUPS_PER_USER:
-                self.add(
-                    path + ("groups",),
-                    f"a worker can be in at most {MAX_GROUPS_PER_USER} groups (a Cognito limit), "
-                    f"not {len(set(map(str, groups)))}",
-                )
-            if isinstance(groups, list):
-                for j, group in enumerate(groups):
-                    if self.complete and isinstance(group, str) and group not in group_names:
-                        self.add(
-                            path + ("groups", j),
-                            f"unknown group '{group}'{suggest(group, group_names)}; define it in `groups`",
-                        )
-            for name, value in _mapping(worker.get("attributes")).items():
+            if isinstance(groups, list) and groups:
+                if len(groups) > MAX_GROUPS_PER_USER and len(set(map(str, groups))) > MAX_GROUPS_PER_USER:
+                    self.add(
+                        ("members", "workers", i, "groups"),
+                        f"a worker can be in at most {MAX_GROUPS_PER_USER} groups (a Cognito limit), "
+                        f"not {len(set(map(str, groups)))}",
+                    )
+                if complete:
+                    for j, group in enumerate(groups):
+                        if isinstance(group, str) and group not in known_groups:
+                            hint = suggest(group, group_names)
+                            self.add(
+                                ("members", "workers", i, "groups", j),
+                                f"unknown group '{group}'{hint}; define it in `groups`",
+                            )
+            attributes = worker.get("attributes")
+            if not attributes or not isinstance(attributes, dict):
+                continue
+            for name, value in attributes.items():
                 if name in _RESERVED_ATTRS:
                     field = {"email": "email", "phone_number": "phone"}.get(name)
                     hint = f"; use the worker's `{field}` field" if field else ""
-                    self.add(path + ("attributes", name), f"'{name}' cannot be set as an attribute{hint}")
+                    self.add(
+                        ("members", "workers", i, "attributes", name),
+                        f"'{name}' cannot be set as an attribute{hint}",
+                    )
                 elif isinstance(value, str) and (why := attribute_problem(name, value, custom)):
-                    self.add(path + ("attributes", name), why)
+                    self.add(("members", "workers", i, "attributes", name), why)
 
     # -- jobs ------------------------------------------------------------------------------------------
     def jobs(self, team_names: list[str]) -> None:

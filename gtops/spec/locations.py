@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gtops.errors import Problem
@@ -32,13 +33,13 @@ class Locations:
         self.marks: dict[FieldPath, Location] = {}
         self.default_file = default_file
         # Items read from CSV rows, located on demand: (list path, first index, file, [(line, columns)]).
-        self._rows: list[tuple[FieldPath, int, str, list[tuple[int, dict[str, int]]]]] = []
+        self._rows: list[tuple[FieldPath, int, str, Sequence[tuple[int, Mapping[str, int]]]]] = []
 
     def set(self, path: FieldPath, location: Location) -> None:
         self.marks[tuple(path)] = location
 
     def add_rows(
-        self, path: FieldPath, first: int, file: str, rows: list[tuple[int, dict[str, int]]]
+        self, path: FieldPath, first: int, file: str, rows: Sequence[tuple[int, Mapping[str, int]]]
     ) -> None:
         """Items `first`, `first + 1`, ... of the list at `path` are the rows of a CSV file: (line, {column
         name: column number}) each. A field `path + (i, name)` is at its row's line and its column

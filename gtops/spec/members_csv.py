@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from gtops.errors import GtopsError, Problem
 from gtops.files import MAX_CSV_FILE, MAX_ROSTER_ROWS, read_bounded
@@ -24,13 +26,66 @@ _ALIASES = {"e-mail": "email", "phone_number": "phone", "group": "groups"}
 _EMAIL = re.compile(EMAIL)
 _PHONE = re.compile(PHONE)
 _RESERVED_ATTRS = {"sub", "email_verified", "phone_number_verified"}
+_WORKER_COLUMNS = frozenset({"email", "phone", "groups", "enabled"})
+
+
+class RowColumns(Mapping[str, int]):
+    """{column name: column number} of one row, sharing the header's index (a 50,000-row roster keeps one
+    small tuple per row, not one dict)."""
+
+    __slots__ = ("_index", "_cols")
+
+    def __init__(self, index: dict[str, int], cols: tuple[int, ...]) -> None:
+        self._index = index
+        self._cols = cols
+
+    def __getitem__(self, name: str) -> int:
+        return self._cols[self._index[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+class RowLines(Sequence[tuple[int, Mapping[str, int]]]):
+    """Per worker: (line, {column name: column number}), kept as two flat arrays of ints (a few bytes a
+    row, every row as wide as the header) and built only when a location is asked for."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, int] = {}  # column name -> cell number
+        self.width = 0  # cells per row
+        self._lines = array("q")
+        self._cols = array("q")
+
+    def append(self, line: int, cols: Sequence[int]) -> None:
+        self._lines.append(line)
+        self._cols.extend(cols)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def _row(self, i: int) -> tuple[int, Mapping[str, int]]:
+        line = self._lines[i]  # (IndexError past the end; negative counts from it, as in a list)
+        i %= len(self._lines)
+        return line, RowColumns(self.names, tuple(self._cols[i * self.width : (i + 1) * self.width]))
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[int, Mapping[str, int]]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[int, Mapping[str, int]]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self._row(j) for j in range(*i.indices(len(self)))]
+        return self._row(i)
 
 
 @dataclass
 class CsvRows:
     workers: list[dict[str, Any]] = field(default_factory=list)
     # Per worker: (line, {column name: column number}).
-    lines: list[tuple[int, dict[str, int]]] = field(default_factory=list)
+    lines: RowLines = field(default_factory=RowLines)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -51,8 +106,15 @@ def _unquote_formula(cell: str) -> str:
     return cell
 
 
-def _columns(raw_line: str, cells: list[str]) -> list[int]:
-    """1-based column where each cell starts in the raw line (best effort for quoted cells)."""
+def _columns(raw_line: str, cells: list[str], raw_cells: list[str]) -> tuple[int, ...]:
+    """1-based column where each cell starts in the raw line (best effort for quoted cells). `raw_cells`
+    are the cells as read, `cells` the same after _unquote_formula."""
+    if ",".join(raw_cells) == raw_line:  # one physical line, no quoting: each cell where the last ended
+        fast, start = [], 1
+        for cell, raw_cell in zip(cells, raw_cells, strict=True):
+            fast.append(start if cell is raw_cell else start + 1)  # (past a formula's apostrophe)
+            start += len(raw_cell) + 1
+        return tuple(fast)
     out, pos = [], 0
     for cell in cells:
         found = raw_line.find(cell, pos) if cell else -1
@@ -60,7 +122,7 @@ def _columns(raw_line: str, cells: list[str]) -> list[int]:
             found = pos
         out.append(found + 1)
         pos = found + len(cell) + 1
-    return out
+    return tuple(out)
 
 
 def read_members_csv(path: Path, display: str) -> CsvRows:
@@ -80,25 +142,31 @@ def read_members_csv(path: Path, display: str) -> CsvRows:
     raw_lines = text.splitlines()
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
+    index: dict[str, int] = {}  # column name -> cell number (a repeated name: its last, as dict(zip()))
+    attribute_columns: list[tuple[str, int]] = []
+    group_names: dict[str, str] = {}  # one string per group name, not one per row
     last_line = 0
     while True:
         start = last_line + 1
         try:
-            row = next(reader)
+            raw_row = next(reader)
         except StopIteration:
             break
         except csv.Error as err:
             problem(reader.line_num, 1, "", f"malformed CSV: {err}")
             return result
         last_line = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
+        if not raw_row:
             continue
-        row = [_unquote_formula(cell) for cell in row]
+        joined = "".join(raw_row)
+        if not joined.strip():  # every cell blank
+            continue
+        row = [_unquote_formula(cell) for cell in raw_row] if "'" in joined else raw_row
         if len(result.workers) + len(result.problems) >= MAX_ROSTER_ROWS:
             problem(start, 1, "", f"more than {MAX_ROSTER_ROWS:,} rows; split the roster into several files")
             return result
         raw = raw_lines[start - 1] if start - 1 < len(raw_lines) else ""
-        cols = _columns(raw, row)
+        cols = _columns(raw, row, raw_row)
         if header is None:
             header = [_ALIASES.get(h.strip().lower(), h.strip()) for h in row]
             seen: set[str] = set()
@@ -117,14 +185,16 @@ def read_members_csv(path: Path, display: str) -> CsvRows:
                     "enabled, then any Cognito attribute)",
                 )
                 return result
+            index = result.lines.names = {name: i for i, name in enumerate(header)}
+            result.lines.width = len(header)
+            attribute_columns = [(name, i) for name, i in index.items() if name not in _WORKER_COLUMNS]
             continue
         if len(row) != len(header):
             problem(start, 1, "", f"row has {len(row)} fields but the header has {len(header)}")
             continue
-        cells = dict(zip(header, row, strict=True))
-        where = dict(zip(header, cols, strict=True))
+        where = RowColumns(index, cols)  # (for this row's problems; the kept rows keep `cols` only)
         bad = False
-        email = cells["email"].strip()
+        email = row[index["email"]].strip()
         if not email:
             problem(start, where["email"], "email", "missing e-mail address")
             bad = True
@@ -132,7 +202,7 @@ def read_members_csv(path: Path, display: str) -> CsvRows:
             problem(start, where["email"], "email", f"'{email}' is not an e-mail address")
             bad = True
         worker: dict[str, Any] = {"email": email}
-        phone = cells.get("phone", "").strip()
+        phone = row[index["phone"]].strip() if "phone" in index else ""
         if phone:
             if not _PHONE.match(phone):
                 problem(
@@ -143,36 +213,42 @@ def read_members_csv(path: Path, display: str) -> CsvRows:
                 )
                 bad = True
             worker["phone"] = phone
-        worker["groups"] = [g.strip() for g in cells.get("groups", "").split(";") if g.strip()]
-        enabled_text = cells.get("enabled", "").strip()
+        groups = row[index["groups"]] if "groups" in index else ""
+        if ";" in groups:
+            names = [g.strip() for g in groups.split(";") if g.strip()]
+        else:
+            groups = groups.strip()
+            names = [groups] if groups else []
+        worker["groups"] = [group_names.setdefault(name, name) for name in names]
+        enabled_text = row[index["enabled"]].strip() if "enabled" in index else ""
         enabled = parse_bool(enabled_text) if enabled_text else True
         if enabled is None:
             problem(start, where["enabled"], "enabled", f"'{enabled_text}' is not true/false/yes/no/1/0")
             bad = True
         worker["enabled"] = bool(enabled) if enabled is not None else True
         attributes: dict[str, str] = {}
-        for name, value in cells.items():
-            if name in ("email", "phone", "groups", "enabled") or not value.strip():
+        for name, i in attribute_columns:
+            value = row[i].strip()
+            if not value:
                 continue
             if name in _RESERVED_ATTRS or " " in name or len(name) > 32:
-                problem(start, where[name], name, f"'{name}' cannot be set as a Cognito attribute")
+                problem(start, cols[i], name, f"'{name}' cannot be set as a Cognito attribute")
                 bad = True
                 continue
-            if len(value.strip()) > MAX_ATTRIBUTE_VALUE:
+            if len(value) > MAX_ATTRIBUTE_VALUE:
                 problem(
                     start,
-                    where[name],
+                    cols[i],
                     name,
-                    f"is {len(value.strip())} characters; Cognito attribute values are at most "
-                    f"{MAX_ATTRIBUTE_VALUE}",
+                    f"is {len(value)} characters; Cognito attribute values are at most {MAX_ATTRIBUTE_VALUE}",
                 )
                 bad = True
                 continue
-            attributes[name] = value.strip()
+            attributes[name] = value
         worker["attributes"] = attributes
         if not bad:
             result.workers.append(worker)
-            result.lines.append((start, where))
+            result.lines.append(start, cols)
     if header is None:
         problem(1, 1, "", "the CSV file is empty (it needs a header with an 'email' column)")
     return result

@@ -410,3 +410,13 @@ def test_aws_cli_malformed_calls_exit_255(cli_env: dict[str, str]) -> None:
     assert "(InvalidParameterException)" in too_many.stderr and "less than or equal to 60" in too_many.stderr
     missing = _aws(cli_env, "sagemaker", "describe-workforce", "--workforce-name", "default", ok=False)
     assert missing.returncode == 255 and "No workforce" in missing.stderr
+
+
+def test_seed_creates_only_the_missing_buckets_and_roles_in_one_call_each_run(server: str):
+    role = "arn:aws:iam::123456789012:role/service-role/SeedRole"
+    other = "arn:aws:iam::999999999999:role/Elsewhere"  # another account's role: left to the plan to report
+    made = launcher.seed(server, {"seed-a", "seed-b"}, {role, other}, REGION)
+    assert made == (["seed-a", "seed-b"], [role])
+    assert launcher.seed(server, {"seed-a", "seed-b", "seed-c"}, {role}, REGION) == (["seed-c"], [])
+    listed = launcher._client("s3", server, REGION).list_buckets()["Buckets"]
+    assert {"seed-a", "seed-b", "seed-c"} <= {b["Name"] for b in listed}

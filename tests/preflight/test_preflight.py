@@ -400,3 +400,18 @@ def test_a_worker_pushed_past_100_groups_is_refused(sandbox, tmp_path):
     assert "at most 100" in err and "Fix: take the worker out of groups" in err
     ok = spec(tmp_path, members.replace("[g1]", "[g1, g2]"), more)
     assert run_main("plan", str(ok))[0] == 0
+
+
+def test_the_python_api_reports_the_same_problems_and_apply_stops_before_writing(sandbox, tmp_path):
+    """Notebook users get the checks too: `plan.problems`, and apply raises before the first write."""
+    import gtops
+    from gtops.preflight import PreflightFailed
+
+    bucket("data")
+    setup = gtops.load(job_spec(tmp_path))
+    plan = setup.plan()
+    assert any(f"role {ROLE}: the role does not exist" in p and "Fix: " in p for p in plan.problems)
+    assert setup.plan(preflight=False).problems == []
+    with pytest.raises(PreflightFailed):
+        setup.apply(approve=True)
+    assert nothing_written()

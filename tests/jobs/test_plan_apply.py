@@ -318,19 +318,8 @@ def test_roles_gtops_creates_carry_the_spec_permissions_boundary(workspace):
         '<crowd-form><crowd-classifier name="c" categories="[&quot;eye&quot;]">'
         "</crowd-classifier></crowd-form>\n"
     )
-    custom = """\
-        - name: faces
-          task_type: custom
-          team: t1
-          labels: [eye, nose]
-          input: {folder: images}
-          output: s3://data-bucket/out/
-          role: managed
-          template: ui.html
-          lambdas: {pre: pre.py, consolidation: post.py}
-        """
     role_names = {"gtops-jobtest-labeling", "gtops-jobtest-lambda"}
-    ws.write(custom, extra=f"permissions_boundary: {BOUNDARY}")
+    ws.write(CUSTOM_JOB, extra=f"permissions_boundary: {BOUNDARY}")
     planned = ws.plan()
     created = changes_of(planned, "iam_role")
     assert set(created) == role_names
@@ -352,7 +341,7 @@ def test_roles_gtops_creates_carry_the_spec_permissions_boundary(workspace):
     assert all(c.action is Action.NOOP for c in changes_of(ws.plan(), "iam_role").values())
 
     # A live role whose boundary differs from the spec's is updated in place.
-    ws.write(custom, extra=f"permissions_boundary: {NARROWER}")
+    ws.write(CUSTOM_JOB, extra=f"permissions_boundary: {NARROWER}")
     updates = changes_of(ws.plan(), "iam_role")
     assert {c.action for c in updates.values()} == {Action.UPDATE}
     for change in updates.values():
@@ -363,7 +352,7 @@ def test_roles_gtops_creates_carry_the_spec_permissions_boundary(workspace):
     assert boundaries() == dict.fromkeys(role_names, NARROWER)
 
     # Without the key, gtops leaves a role's boundary alone (it never removes one).
-    ws.write(custom)
+    ws.write(CUSTOM_JOB)
     assert all(c.action is Action.NOOP for c in changes_of(ws.plan(), "iam_role").values())
     ws.apply()
     assert boundaries() == dict.fromkeys(role_names, NARROWER)

@@ -56,10 +56,12 @@ def install() -> None:
     from moto.iam.responses import IamResponse
     from moto.kms.models import KmsBackend
     from moto.kms.responses import KmsResponse
+    from moto.s3.models import S3Backend
     from moto.s3.responses import S3Response
 
     if getattr(IamResponse, _MARK, False):
         return
+    S3Backend.create_bucket = _named(S3Backend.create_bucket)  # type: ignore[method-assign]
     IamResponse.simulate_principal_policy = _simulate_principal_policy  # type: ignore[attr-defined]
     S3Response.head_bucket = _regional(S3Response.head_bucket)  # type: ignore[method-assign]
     KmsBackend.create_key = _default_usage(KmsBackend.create_key)  # type: ignore[method-assign]
@@ -382,6 +384,23 @@ def _signed_region(headers: Any) -> str | None:
     auth = (headers or {}).get("Authorization") or (headers or {}).get("authorization") or ""
     found = re.search(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/s3/", auth)
     return found.group(1) if found else None
+
+
+def _named(create_bucket: Callable[..., Any]) -> Callable[..., Any]:
+    """CreateBucket refuses a name that breaks S3's naming rules (S3 user guide, "General purpose bucket
+    naming rules"; the error is InvalidBucketName, "The specified bucket is not valid."), as gtops's validate
+    does for a spec (gtops.spec.aws_rules.bucket_problem: one rule set for both)."""
+
+    def wrapped(self: Any, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
+        from moto.s3.exceptions import InvalidBucketName
+
+        from gtops.spec.aws_rules import bucket_problem
+
+        if bucket_problem(bucket_name):
+            raise InvalidBucketName()
+        return create_bucket(self, bucket_name, *args, **kwargs)
+
+    return wrapped
 
 
 def _regional(head_bucket: Callable[..., Any]) -> Callable[..., Any]:

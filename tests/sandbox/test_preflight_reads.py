@@ -132,6 +132,17 @@ def test_head_bucket_tells_the_region_of_a_bucket_elsewhere(sandbox: Any) -> Non
     assert answer["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "eu-west-1"
 
 
+def test_create_bucket_refuses_names_s3_refuses(sandbox: Any) -> None:
+    """S3's naming rules (user guide), as gtops's validate applies them to a spec."""
+    s3 = sandbox.client("s3")
+    for name in ("Not_A_Bucket", "a..b", "ab", "192.168.5.4", "xn--bucket"):
+        with pytest.raises(ClientError) as refused:
+            s3.create_bucket(Bucket=name)
+        assert refused.value.response["Error"]["Code"] == "InvalidBucketName", name
+    s3.create_bucket(Bucket="my-labels.2026")
+    assert "my-labels.2026" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+
+
 def test_kms_keys_are_regional_and_default_to_encryption(sandbox: Any) -> None:
     key = sandbox.client("kms", region_name="eu-west-1").create_key()["KeyMetadata"]
     assert key["KeyUsage"] == "ENCRYPT_DECRYPT"

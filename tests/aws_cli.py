@@ -28,19 +28,11 @@ def serve() -> None:
     import botocore.loaders  # awscli's own copy
     import botocore.session
     from awscli.clidriver import create_clidriver
+    from speedups import share_loaders  # (this file runs as a script: its folder is first on sys.path)
 
     data_path = os.environ["AWS_DATA_PATH"]
-    # Each command's session shares one data loader, so the same service models are not parsed again (as
-    # tests/speedups.py does in the test process).
-    loaders: dict[Any, Any] = {}
-    create_loader = botocore.loaders.create_loader
-
-    def shared_loader(search_path_string: Any = None) -> Any:
-        if search_path_string not in loaders:
-            loaders[search_path_string] = create_loader(search_path_string)
-        return loaders[search_path_string]
-
-    botocore.session.create_loader = shared_loader
+    # Each command's session shares one data loader, so the same service models are not parsed again.
+    share_loaders(botocore.session, botocore.loaders)
     for line in requests:
         request = json.loads(line)
         os.environ.clear()

@@ -40,6 +40,20 @@ def cli() -> None:
     typer.main.get_command = built_once
 
 
+def share_loaders(session_module: Any, loaders_module: Any) -> None:
+    """Every botocore session built from now on shares one data loader per search path, so the same service
+    models are parsed once per process (modules passed in: awscli brings its own copy of botocore)."""
+    loaders: dict[Any, Any] = {}
+    create_loader = loaders_module.create_loader
+
+    def shared_loader(search_path_string: Any = None) -> Any:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    session_module.create_loader = shared_loader
+
+
 def aws() -> None:
     if "aws" in _installed:
         return
@@ -47,15 +61,7 @@ def aws() -> None:
     import botocore.loaders
     import botocore.session
 
-    loaders: dict[Any, Any] = {}
-    create_loader = botocore.loaders.create_loader
-
-    def shared_loader(search_path_string: Any = None) -> Any:
-        if search_path_string not in loaders:
-            loaders[search_path_string] = create_loader(search_path_string)
-        return loaders[search_path_string]
-
-    botocore.session.create_loader = shared_loader
+    share_loaders(botocore.session, botocore.loaders)
 
     from botocore import hooks
 

@@ -81,8 +81,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(args: list[str]) -> None:
+    from gtops import cli_values
+
+    command = typer.main.get_command(app)
+    cli_values.install(command)
     try:
-        code = app(args=args, prog_name="gtops", standalone_mode=False)
+        code = command(args=args, prog_name="gtops", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as done:
         sys.exit(done.exit_code)

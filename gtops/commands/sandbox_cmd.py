@@ -12,11 +12,17 @@ from typing import Annotated, Any
 import typer
 
 from gtops.commands._common import stderr
-from gtops.settings import DEFAULT_SANDBOX_PORT, Settings
+from gtops.settings import DEFAULT_SANDBOX_PORT, sandbox_port
 
 PortOpt = Annotated[
     int | None,
-    typer.Option("--port", "-p", help=f"Sandbox port on 127.0.0.1 (default {DEFAULT_SANDBOX_PORT})."),
+    typer.Option(
+        "--port",
+        "-p",
+        min=1,
+        max=65535,
+        help=f"Sandbox port on 127.0.0.1 (default: GTOPS_SANDBOX_PORT, else {DEFAULT_SANDBOX_PORT}).",
+    ),
 ]
 
 sandbox_app = typer.Typer(
@@ -31,8 +37,7 @@ sandbox_app = typer.Typer(
 def _port(ctx: typer.Context, port: int | None) -> int:
     if port is not None:
         return port
-    settings = ctx.find_object(Settings)  # the nearest context's (the global options')
-    return settings.sandbox_port if settings is not None else DEFAULT_SANDBOX_PORT
+    return sandbox_port()
 
 
 def _print_environment(port: int) -> None:

@@ -76,7 +76,20 @@ def _message(err: Exception) -> str:
 
 
 def template_errors(source: str, name: str = "<template>", task_input: dict | None = None) -> list[str]:
-    """Problems in a template's text, each 'name:line: message'."""
+    """Problems in a template's text, each 'name:line: message'. A text that passed before (same engine,
+    same checking code) is not rendered again: see gtops.passcache."""
+    from gtops import passcache
+
+    key = passcache.key("template", repr((source, task_input)).encode(), ("liquid", __name__))
+    if passcache.passed(key):
+        return []
+    problems = _render_errors(source, name, task_input)
+    if not problems:
+        passcache.remember(key)
+    return problems
+
+
+def _render_errors(source: str, name: str, task_input: dict | None) -> list[str]:
     from liquid.exceptions import LiquidError
 
     problems: list[str] = []

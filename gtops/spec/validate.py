@@ -141,7 +141,13 @@ def _messages(err: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
 
 
 def schema_problems(data: Any, locations: Locations) -> list[Problem]:
-    """Every schema violation in the merged spec, worded and located."""
+    """Every schema violation in the merged spec, worded and located. A document that passed before (same
+    data, same schema, same engine) is not checked again: see gtops.passcache."""
+    from gtops import passcache
+
+    name = passcache.key("schema", repr((build_schema(), data)).encode(), ("jsonschema", __name__))
+    if passcache.passed(name):
+        return []
     problems: list[Problem] = []
     seen: set[tuple[tuple[Any, ...], str]] = set()
     for err in _validator().iter_errors(data):
@@ -149,4 +155,6 @@ def schema_problems(data: Any, locations: Locations) -> list[Problem]:
             if (path, message) not in seen:
                 seen.add((path, message))
                 problems.append(locations.problem(path, message))
+    if not problems:
+        passcache.remember(name)
     return problems

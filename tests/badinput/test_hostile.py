@@ -48,6 +48,9 @@ def world(tmp_path, monkeypatch):
     (outside / "workers.csv").write_text(f"email\n{MARKER.lower()}@example.com\n")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     monkeypatch.setenv("HOME", str(outside))
+    # gtops's own cache (remembered check passes, parsed AWS models) is where the environment says, never
+    # where a spec says: kept apart from `outside`, whose every file a spec must not be able to reach.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "gtops-cache"))
     monkeypatch.chdir(tmp_path)
     return {"setup": setup, "outside": outside, "canary": tmp_path / "canary"}
 

@@ -48,6 +48,9 @@ class Aws:
         self._started = threading.local()
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # botocore sessions are not thread-safe (clients are): readers in threads make their clients one at
+        # a time.
+        self._session_lock = threading.RLock()
         # A botocore session, not boto3's: boto3 adds only resources and S3 transfers, which gtops does not
         # use, and importing it (s3transfer with it) is a tenth of a start-up.
         import botocore.session
@@ -107,7 +110,8 @@ class Aws:
             read_timeout=60,
             max_pool_connections=pool_size,
         )
-        client = self.session.create_client(service, endpoint_url=self.endpoint_url, config=config)
+        with self._session_lock:
+            client = self.session.create_client(service, endpoint_url=self.endpoint_url, config=config)
         self.watch(client)
         return client
 
@@ -145,7 +149,8 @@ class Aws:
 
             retries = {"mode": "standard", "total_max_attempts": 2}
             quick = Config(retries=retries, connect_timeout=5, read_timeout=30)
-            sts = self.session.create_client("sts", endpoint_url=self.endpoint_url, config=quick)
+            with self._session_lock:
+                sts = self.session.create_client("sts", endpoint_url=self.endpoint_url, config=quick)
             self.watch(sts)
             self._account = sts.get_caller_identity()["Account"]
         return self._account

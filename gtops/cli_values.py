@@ -104,7 +104,7 @@ def _coercion(annotation: Any, info: Any) -> Any:
 
 if RuntimeParam is not None:
 
-    class _Lean(RuntimeParam):  # type: ignore[misc,valid-type]
+    class _Lean(RuntimeParam):
         """typer's RuntimeParam (None and multi-value handling) with a plain function for the value."""
 
         def __init__(self, parameter_info: Any, annotation: Any, convert: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from gtops.desired import build
@@ -46,18 +47,18 @@ def compute(spec: Spec, aws: AwsHandle, targets: list[Address] | None = None) ->
     """Plan the whole setup, or only `targets` and what they depend on (see gtops.gitops.target)."""
     from gtops.gitops.target import needs_bulk, restrict
     from gtops.kinds import REGISTRY
-    from gtops.live import read_live
+    from gtops.live import read_live, run_all
 
     setup = spec.setup
     desired = build(setup)
     live = read_live(aws, setup)
     plan = make_plan(desired, live, setup, region=aws.region, account=live.ids.account)
-    # Workers and jobs are planned by their own modules: they read in bulk and have their own rules.
-    for kind in REGISTRY:
-        if kind.plan is not None and needs_bulk(targets, kind.name):
-            found = kind.plan(aws, spec, live)
-            if found is not None:
-                plan.extend(*found)
+    # Workers and jobs are planned by their own modules: they read in bulk and have their own rules. They
+    # share nothing, so they read at the same time; their changes join the plan in the kinds' order.
+    bulk = [kind for kind in REGISTRY if kind.plan is not None and needs_bulk(targets, kind.name)]
+    for found in run_all([partial(kind.plan, aws, spec, live) for kind in bulk if kind.plan is not None]):
+        if found is not None:
+            plan.extend(*found)
     plan.fingerprints = live.fingerprints()
     if targets:
         restrict(plan, targets, desired, set(live.resources))

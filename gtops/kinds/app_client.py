@@ -332,6 +332,7 @@ KIND = Kind(
     cascades=True,
     desired=desired,
     read=read,
+    reads_after=("cognito_user_pool",),
     export=export,
     steps={"create": create, "update": update, "delete": delete},
     iam=(

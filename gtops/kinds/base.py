@@ -149,6 +149,9 @@ class Kind:
     warnings: Callable[[Setup], list[str]] | None = None
     desired: Desired | None = None
     read: Reader | None = None
+    # The kinds whose readers this one's builds on (the pool's id, the described client): it reads after
+    # them, in their thread. Kinds with nothing in common read at the same time (gtops.live.read_live).
+    reads_after: tuple[str, ...] = ()
     # `gtops export`: what `read` found (the kind's live resources, and the ids and described objects it
     # keeps in LiveIds), written back in the spec's vocabulary so that the exported spec plans to no changes:
     # no ids where the spec uses names, no gtops ownership tags, durations not seconds, the portal's URL as

@@ -126,6 +126,7 @@ KIND = Kind(
     with_parent="the app client",
     desired=desired,
     read=read,
+    reads_after=("cognito_user_pool_client",),
     export=export,
     steps={"create": apply, "update": apply},
     iam=(Use(f"{__name__}:apply", "cognito-idp", ("UpdateUserPoolClient",), "pool", "client", APPLY),),

@@ -91,6 +91,7 @@ KIND = Kind(
     one_per_parent="pool",
     desired=desired,
     read=read,
+    reads_after=("cognito_user_pool",),
     export=export,
     steps={"create": create, "update": create, "delete": delete},
     iam=(

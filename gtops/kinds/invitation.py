@@ -127,6 +127,7 @@ KIND = Kind(
     with_parent="the user pool",
     desired=desired,
     read=read,
+    reads_after=("cognito_user_pool",),
     export=export,
     steps={"create": apply, "update": apply},
     iam=(Use(f"{__name__}:apply", "cognito-idp", ("UpdateUserPool",), "pool", "pool", APPLY),),

@@ -190,6 +190,7 @@ KIND = Kind(
     delete_after_updates_unless="cognito_user_pool",
     desired=desired,
     read=read,
+    reads_after=("cognito_user_pool",),
     export=export,
     steps={"create": apply, "update": apply, "delete": delete},
     iam=(

@@ -262,6 +262,7 @@ KIND = Kind(
     protected=True,
     desired=desired,
     read=read,
+    reads_after=("cognito_user_pool", "cognito_user_pool_client"),  # its pool and client by their names
     export=export,
     steps={"create": create, "update": update, "delete": delete},
     iam=(

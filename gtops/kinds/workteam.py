@@ -293,6 +293,7 @@ KIND = Kind(
     tagged=True,
     desired=desired,
     read=read,
+    reads_after=("sagemaker_workforce",),
     export=export,
     preflight=preflight,
     steps={"create": create, "update": update, "delete": delete},

@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from gtops.model import Address, Resource
 
 if TYPE_CHECKING:
-    from gtops.kinds.base import AwsHandle
+    from collections.abc import Callable
+
+    from gtops.kinds.base import AwsHandle, Kind
     from gtops.members.roster import LiveWorker
     from gtops.setup import Setup
 
@@ -74,12 +77,80 @@ class LiveState:
 
 
 def read_live(aws: AwsHandle, setup: Setup) -> LiveState:
-    """Every kind's live resources for this setup (bulk kinds are read by their own planners)."""
+    """Every kind's live resources for this setup (bulk kinds are read by their own planners).
+
+    Kinds that build on nothing another kind reads (the topic, the pool and what hangs off it, the workforce
+    and its teams) read at the same time, each chain in its own thread: against AWS most of a read is
+    waiting for answers. Each chain fills a state of its own (sharing the ids, of which each sets its own);
+    they are merged in the kinds' order, so a plan reads the same however the threads ran."""
     from gtops.kinds import REGISTRY
 
     state = LiveState()
     state.ids.account = aws.account
+    chains = _chains([kind for kind in REGISTRY if kind.read is not None])
+    found = [LiveState(ids=state.ids) for _ in chains]
+    run_all(
+        [partial(_read_chain, aws, setup, chain, into) for chain, into in zip(chains, found, strict=True)]
+    )
     for kind in REGISTRY:
-        if kind.read is not None:
-            kind.read(aws, setup, state)
+        for part in found:
+            for address, res in part.resources.items():
+                if res.kind == kind.name:
+                    state.resources.setdefault(address, res)
+    for part in found:  # anything a reader filed under another kind's name
+        for address, res in part.resources.items():
+            state.resources.setdefault(address, res)
     return state
+
+
+def _chains(kinds: list[Kind]) -> list[list[Kind]]:
+    """The readers grouped by `reads_after` (each group in registry order): groups share nothing."""
+    group_of: dict[str, int] = {}
+    chains: list[list[Kind]] = []
+    for kind in kinds:
+        parents = {group_of[name] for name in kind.reads_after if name in group_of}
+        if not parents:
+            group_of[kind.name] = len(chains)
+            chains.append([kind])
+            continue
+        target = min(parents)
+        for other in sorted(parents - {target}, reverse=True):  # a kind after two chains joins them
+            for moved in chains[other]:
+                group_of[moved.name] = target
+            chains[target].extend(chains[other])
+            chains[other] = []
+        group_of[kind.name] = target
+        chains[target].append(kind)
+    order = {kind.name: i for i, kind in enumerate(kinds)}
+    return [sorted(chain, key=lambda k: order[k.name]) for chain in chains if chain]
+
+
+def _read_chain(aws: AwsHandle, setup: Setup, chain: list[Kind], into: LiveState) -> None:
+    for kind in chain:
+        assert kind.read is not None
+        kind.read(aws, setup, into)
+
+
+def run_all(tasks: list[Callable[[], Any]]) -> list[Any]:
+    """Run `tasks` at the same time (the first in this thread); their results in order. Every task finishes
+    before the first failure, in task order, is raised: no thread is left writing behind an error."""
+    if len(tasks) <= 1:
+        return [task() for task in tasks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(tasks) - 1, thread_name_prefix="gtops-read") as pool:
+        futures = [pool.submit(task) for task in tasks[1:]]
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            outcomes.append((True, tasks[0]()))
+        except BaseException as err:  # noqa: BLE001 - re-raised below, after the other tasks
+            outcomes.append((False, err))
+        for future in futures:
+            try:
+                outcomes.append((True, future.result()))
+            except BaseException as err:  # noqa: BLE001
+                outcomes.append((False, err))
+    for ok, value in outcomes:
+        if not ok:
+            raise value
+    return [value for _, value in outcomes]

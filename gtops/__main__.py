@@ -1,3 +1,3 @@
-from gtops.cli import main
+from gtops.cli import run
 
-main()
+run()

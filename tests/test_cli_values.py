@@ -66,3 +66,32 @@ def test_a_bad_sandbox_port_variable_is_one_error(value: str, monkeypatch: pytes
 def test_a_sandbox_port_option_out_of_range_is_refused_before_any_wait() -> None:
     code, _, err = run_main("sandbox", "start", "--port", "0")
     assert code == 1 and "0 is not in the range x>=1 and x<=65535." in err, err
+
+
+def test_the_command_leaves_quickly_with_all_its_output_and_its_exit_code(tmp_path: Path) -> None:
+    """`gtops` skips the interpreter's teardown (gtops.cli.run): every byte still arrives, exit handlers
+    still run, and the exit code is the command's."""
+    import json
+    import subprocess
+    import sys
+
+    done = tmp_path / "atexit-ran"
+    hook = (
+        "import atexit, pathlib, runpy, sys\n"
+        f"atexit.register(lambda: pathlib.Path({str(done)!r}).write_text('yes'))\n"
+        "sys.argv[0] = 'gtops'\n"
+        "runpy.run_module('gtops', run_name='__main__')\n"
+    )
+    schema = subprocess.run(
+        [sys.executable, "-c", hook, "schema"], capture_output=True, text=True, timeout=120
+    )
+    assert schema.returncode == 0 and json.loads(schema.stdout)["title"] == "gtops spec"  # all of it, flushed
+    assert done.read_text() == "yes"
+    (tmp_path / "bad.yaml").write_text("name: s\npool: {name: p, mfa: sometimes}\n")
+    bad = subprocess.run(
+        [sys.executable, "-m", "gtops", "validate", str(tmp_path / "bad.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 1 and "bad.yaml:2:" in bad.stderr

@@ -75,3 +75,14 @@ def test_a_failing_chain_is_raised_after_the_others_finished(monkeypatch: pytest
     with pytest.raises(RuntimeError, match="AccessDenied"):
         live.read_live(SimpleNamespace(account="1"), SimpleNamespace())  # type: ignore[arg-type]
     assert finished == ["slow"]
+
+
+def test_every_task_sees_the_callers_context_variables() -> None:
+    import contextvars
+
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
+    token = marker.set("the check after apply")
+    try:
+        assert live.run_all([marker.get, marker.get, marker.get]) == ["the check after apply"] * 3
+    finally:
+        marker.reset(token)

@@ -136,10 +136,12 @@ def run_all(tasks: list[Callable[[], Any]]) -> list[Any]:
     before the first failure, in task order, is raised: no thread is left writing behind an error."""
     if len(tasks) <= 1:
         return [task() for task in tasks]
+    import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=len(tasks) - 1, thread_name_prefix="gtops-read") as pool:
-        futures = [pool.submit(task) for task in tasks[1:]]
+        # each task sees the caller's context variables (e.g. the check after apply's workers to read)
+        futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks[1:]]
         outcomes: list[tuple[bool, Any]] = []
         try:
             outcomes.append((True, tasks[0]()))

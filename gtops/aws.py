@@ -79,6 +79,7 @@ class Aws:
         if self.endpoint_url and not self.endpoint_url.startswith(("http://", "https://")):
             raise AwsError(f"--endpoint-url {self.endpoint_url!r} is not an http(s) URL")
         self._account: str | None = None
+        self.caller_arn: str | None = None  # who we are, learned with the account (the checks before apply)
 
     def client(self, service: str, retry: bool = True):
         """A shared client; `retry=False` gives one that tries each call once (for creates that must
@@ -152,7 +153,8 @@ class Aws:
             with self._session_lock:
                 sts = self.session.create_client("sts", endpoint_url=self.endpoint_url, config=quick)
             self.watch(sts)
-            self._account = sts.get_caller_identity()["Account"]
+            identity = sts.get_caller_identity()
+            self._account, self.caller_arn = identity["Account"], identity.get("Arn")
         return self._account
 
     def partition(self) -> str:

@@ -288,6 +288,10 @@ def _source_with_path(ctx: Preflight, iam: Any, source: str) -> str | None:
 
 
 def caller_arn(aws: AwsHandle) -> str:
+    """Who is calling: learned with the account by the run's first call when the handle keeps it."""
+    known = getattr(aws, "caller_arn", None)
+    if isinstance(known, str) and known:
+        return known
     arn: str = aws.client("sts").get_caller_identity()["Arn"]
     return arn
 

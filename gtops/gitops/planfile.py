@@ -88,7 +88,10 @@ def record_applied(planned, plan_id: str) -> bool:
     if not pool_id:
         return False
     idp = planned.aws.client("cognito-idp")
-    arn = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Arn")
+    # the ARN the plan read, when it is still this pool's (an apply may have made a new one)
+    arn = planned.live.ids.pool_arn
+    if not (arn and arn.endswith(f":userpool/{pool_id}")):
+        arn = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Arn")
     if not arn:
         return False
     idp.tag_resource(ResourceArn=arn, Tags={APPLIED_TAG: plan_id})

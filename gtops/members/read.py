@@ -192,10 +192,17 @@ def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
     chains: list[Callable[[], Any]] = [
         functools.partial(list_users, aws, pool_id, f, bucket, per_chain) for f in filters
     ]
-    chains += [
+    group_chains = [
         functools.partial(group_members, aws, pool_id, g, bucket, pages_for(wanted[g])) for g in groups
     ]
-    results = run_chains(chains)
+    if users == 0:
+        # The pool says it is empty (a first onboarding): list its users first, and read the groups only if
+        # that finds someone after all (the count is an estimate). Nobody in the pool, nobody in a group.
+        listed = run_chains(chains)
+        found = any(listed)
+        results = listed + (run_chains(group_chains) if found else [[] for _ in groups])
+    else:
+        results = run_chains(chains + group_chains)
     roster.users = [u for part in results[: len(filters)] for u in part]
     # Oldest first (ties by username), however the pool was read: of two users sharing an e-mail, the older
     # is the managed one.

@@ -169,3 +169,25 @@ def test_after_a_bulk_apply_the_check_reads_the_roster_by_pages(sandbox):
     calls = _calls(client, {})
     assert "cognito-idp:AdminListGroupsForUser" not in calls  # 200 reads by e-mail cost more than 10 pages
     assert calls["cognito-idp:ListUsers"] + calls["cognito-idp:ListUsersInGroup"] <= 4 + 6  # 200; 67, 67, 66
+
+
+def test_an_empty_pool_is_listed_once_and_its_groups_not_read(sandbox, monkeypatch):
+    from gtops.live import read_live
+
+    data = stack([])
+    apply(data)  # the pool and its groups, nobody in them
+    data = stack([worker(f"w{i}@example.com", groups=(GROUPS[i % 3],)) for i in range(30)])
+    client = aws()
+    live = read_live(client, setup(data))
+    before = dict(client.stats.calls)
+    roster = read.read_roster(client, setup(data), live)
+    assert roster.users == []
+    assert _calls(client, before) == {"cognito-idp:ListUsers": 1}  # no ListUsersInGroup: nobody to find
+
+    # The pool's count is an estimate: when the listing finds users after all, their groups are read
+    apply(stack([worker("late@example.com", groups=("g2",))]))
+    live.ids.pool_raw = dict(live.ids.pool_raw or {}, EstimatedNumberOfUsers=0)
+    before = dict(client.stats.calls)
+    roster = read.read_roster(client, setup(data), live)
+    assert [(u.email, u.groups) for u in roster.users] == [("late@example.com", {"g2"})]
+    assert _calls(client, before)["cognito-idp:ListUsersInGroup"] == 3

@@ -891,7 +891,8 @@ def _verify_and_record(
     def after(report: ApplyReport) -> None:
         try:
             if report.ok:
-                verify(planned.spec, planned.aws, targets, None if full else planned.plan)
+                applied = None if full else planned.plan
+                verify(planned.spec, planned.aws, targets, applied, planned.live.ids.settled_groups)
         finally:
             if report.done:
                 record_applied(planned, plan_id)

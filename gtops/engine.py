@@ -119,18 +119,24 @@ def apply(planned: Planned, log: Callable[[str], None] | None = None) -> ApplyRe
 
 
 def verify(
-    spec: Spec, aws: AwsHandle, targets: list[Address] | None = None, applied: Plan | None = None
+    spec: Spec,
+    aws: AwsHandle,
+    targets: list[Address] | None = None,
+    applied: Plan | None = None,
+    settled: dict[str, list[str]] | None = None,
 ) -> Planned:
     """Re-read AWS after apply: anything still different means the apply did not converge. With `applied`
     (the plan just applied), the workers are checked only where that plan changed them (`--verify=changed`:
-    a few reads by e-mail, or the roster's pages when those cost less); without it, the whole roster."""
-    if applied is not None:
-        from gtops.members.plan import only_changed
+    a few reads by e-mail, or the roster's pages when those cost less); without it, the whole roster.
+    `settled`: groups the apply already read back after its last write to them (gtops.members.settle)."""
+    from gtops.members.plan import only_changed, settled_groups
 
-        with only_changed(applied):
+    with settled_groups(settled or {}):
+        if applied is not None:
+            with only_changed(applied):
+                again = compute(spec, aws, targets)
+        else:
             again = compute(spec, aws, targets)
-    else:
-        again = compute(spec, aws, targets)
     if not again.plan.empty:
         names = ", ".join(str(c.address) for c in again.plan.actionable)
         raise NotConverged(f"apply did not converge: still different after apply: {names}")

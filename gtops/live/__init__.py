@@ -42,6 +42,9 @@ class LiveIds:
     worker_usernames: dict[str, str] = field(default_factory=dict)  # lower-cased e-mail -> Cognito Username
     worker_subscriptions: dict[str, str] = field(default_factory=dict)  # e-mail -> subscription ARN
     unmanaged_workers: list[LiveWorker] = field(default_factory=list)
+    # Left by the roster writer (gtops.members.settle): groups read back right after their last write, group
+    # -> usernames, which the check after apply uses instead of reading them again.
+    settled_groups: dict[str, list[str]] = field(default_factory=dict)
     # Left by the jobs planner (gtops.jobs.plan): lower-cased job name -> its prepared request and files.
     job_prepared: dict[str, Any] = field(default_factory=dict)
 

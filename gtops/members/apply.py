@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from gtops.aws import THROTTLING, error_code, error_message, is_transient
 from gtops.members.progress import Progress
 from gtops.members.ratelimit import RateLimiter, quotas_for
+from gtops.members.read import reads_by_pages
 from gtops.members.roster import PENDING, managed_groups
+from gtops.members.settle import Settler, in_group_order
 from gtops.model import Address
 from gtops.plan import Action, Change
 
@@ -294,6 +296,10 @@ def apply_members(
         clients["sns"] = ctx.aws.dedicated("sns", threads)
     caller = Caller(clients, limiter, attempts=attempts)
     writer = WorkerWriter(caller, ctx)
+    settler = None
+    if ctx.ids.pool_id and reads_by_pages(ctx.setup, ctx.live, len(work)):
+        work = in_group_order(work)  # each group's last write early, its read-back beside the others' writes
+        settler = Settler(ctx, work, set(managed_groups(ctx.setup)))
     counts = Counter(PHASE[c.action] for c in work)
     ctx.say(
         f"cognito_user: writing {len(work)} workers ({counts['create']} to invite, {counts['update']} to "
@@ -314,11 +320,15 @@ def apply_members(
         futures = [pool.submit(one, c) for c in work]
         for future in as_completed(futures):
             change, why = future.result()
+            if settler is not None:
+                settler.done(change, why is None)
             if why is None:
                 result.done.append((change.address, PHASE[change.action]))
             else:
                 result.failed.append((str(change.address), why))
             progress.step(failed=why is not None)
+    if settler is not None:
+        ctx.ids.settled_groups = settler.finish()
     result.done.sort()
     result.failed.sort()
     result.seconds = time.monotonic() - started

@@ -44,6 +44,20 @@ def only_changed(plan: Plan) -> Iterator[None]:
         _ONLY.reset(token)
 
 
+# Set by the check after an apply too: groups the apply read back after its last write to them (group ->
+# usernames, gtops.members.settle), used instead of reading them again.
+_SETTLED: ContextVar[dict[str, list[str]] | None] = ContextVar("gtops_members_settled", default=None)
+
+
+@contextmanager
+def settled_groups(groups: dict[str, list[str]]) -> Iterator[None]:
+    token = _SETTLED.set(groups)
+    try:
+        yield
+    finally:
+        _SETTLED.reset(token)
+
+
 def roster_diff(aws: AwsHandle, setup: Setup, live: LiveState) -> RosterDiff:
     only = _ONLY.get()
     roster = read_changed(aws, setup, live, only) if only is not None else None
@@ -51,7 +65,7 @@ def roster_diff(aws: AwsHandle, setup: Setup, live: LiveState) -> RosterDiff:
         workers = tuple(w for w in setup.members.workers if w.key in only)
         setup = dataclasses.replace(setup, members=dataclasses.replace(setup.members, workers=workers))
     if roster is None:
-        roster = read_roster(aws, setup, live)
+        roster = read_roster(aws, setup, live, _SETTLED.get())
     diff = diff_roster(setup, roster)
     live.ids.worker_usernames = {u.key: u.username for u in reversed(roster.users) if u.email}
     live.ids.worker_subscriptions = dict(roster.subscriptions)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -174,8 +174,11 @@ def with_subscriptions(aws: AwsHandle, setup: Setup, live: LiveState, roster: Li
     return roster
 
 
-def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
-    """The pool's users with their managed groups and subscriptions; empty when the pool does not exist."""
+def read_roster(
+    aws: AwsHandle, setup: Setup, live: LiveState, settled: Mapping[str, list[str]] | None = None
+) -> LiveRoster:
+    """The pool's users with their managed groups and subscriptions; empty when the pool does not exist.
+    `settled`: groups already read after the apply's last write to them (gtops.members.settle)."""
     roster = LiveRoster()
     pool_id = live.ids.pool_id
     if not pool_id:
@@ -192,28 +195,39 @@ def read_roster(aws: AwsHandle, setup: Setup, live: LiveState) -> LiveRoster:
     chains: list[Callable[[], Any]] = [
         functools.partial(list_users, aws, pool_id, f, bucket, per_chain) for f in filters
     ]
-    group_chains = [
-        functools.partial(group_members, aws, pool_id, g, bucket, pages_for(wanted[g])) for g in groups
+    settled = settled or {}
+    unread = [g for g in groups if g not in settled]
+    group_chains: list[Callable[[], Any]] = [
+        functools.partial(group_members, aws, pool_id, g, bucket, pages_for(wanted[g])) for g in unread
     ]
     if users == 0:
         # The pool says it is empty (a first onboarding): list its users first, and read the groups only if
         # that finds someone after all (the count is an estimate). Nobody in the pool, nobody in a group.
         listed = run_chains(chains)
         found = any(listed)
-        results = listed + (run_chains(group_chains) if found else [[] for _ in groups])
+        results = listed + (run_chains(group_chains) if found and group_chains else [[] for _ in unread])
     else:
         results = run_chains(chains + group_chains)
+    read_now = dict(zip(unread, results[len(filters) :], strict=True))
+    members = [settled[g] if g in settled else read_now[g] for g in groups]
     roster.users = [u for part in results[: len(filters)] for u in part]
     # Oldest first (ties by username), however the pool was read: of two users sharing an e-mail, the older
     # is the managed one.
     roster.users.sort(key=lambda u: (u.created, u.username))
     by_username = {u.username: u for u in roster.users}
-    for group, names in zip(groups, results[len(filters) :], strict=True):
+    for group, names in zip(groups, members, strict=True):
         for name in names:
             user = by_username.get(name)
             if user is not None:  # a user created between the two reads shows up next time
                 user.groups.add(group)
     return with_subscriptions(aws, setup, live, roster)
+
+
+def reads_by_pages(setup: Setup, live: LiveState, workers: int) -> bool:
+    """Whether re-reading `workers` workers one e-mail at a time costs more than the roster's pages."""
+    users, wanted = expected_sizes(setup, live)
+    groups = [g for g in managed_groups(setup) if live.get(Address("cognito_user_group", g)) is not None]
+    return workers > pages_for(users) + sum(pages_for(wanted[g]) for g in groups)
 
 
 def _quoted(value: str) -> str:
@@ -237,11 +251,9 @@ def read_changed(
     if not pool_id or not emails:
         return roster
     quotas = quotas_for(setup)
-    users, wanted = expected_sizes(setup, live)
     groups = [g for g in managed_groups(setup) if live.get(Address("cognito_user_group", g)) is not None]
-    whole = pages_for(users) + sum(pages_for(wanted[g]) for g in groups)
     asked = sorted({e for found in emails.values() for e in found})
-    if len(asked) > whole:
+    if reads_by_pages(setup, live, len(asked)):
         return None
     listing, grouping = PriorityBucket(quotas["UserList"]), PriorityBucket(quotas["UserResourceRead"])
     managed = set(groups)

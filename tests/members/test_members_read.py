@@ -191,3 +191,47 @@ def test_an_empty_pool_is_listed_once_and_its_groups_not_read(sandbox, monkeypat
     roster = read.read_roster(client, setup(data), live)
     assert [(u.email, u.groups) for u in roster.users] == [("late@example.com", {"g2"})]
     assert _calls(client, before)["cognito-idp:ListUsersInGroup"] == 3
+
+
+def test_a_bulk_apply_reads_each_group_back_after_its_last_write_and_the_check_uses_it(sandbox):
+    from types import SimpleNamespace
+
+    from members_helpers import plan
+
+    from gtops.engine import apply as run
+    from gtops.engine import verify
+    from gtops.members.settle import groups_touched, in_group_order
+
+    data = stack([worker(f"w{i}@example.com", groups=(GROUPS[i % 3],)) for i in range(200)])
+    planned = plan(data)
+    ordered = in_group_order(list(planned.plan.actionable))
+    firsts = [sorted(groups_touched(c)) for c in ordered if c.address.kind == "cognito_user"]
+    assert firsts == sorted(firsts)  # group by group
+    assert run(planned).ok
+    settled = planned.live.ids.settled_groups
+    assert {g: len(names) for g, names in settled.items()} == {"g1": 67, "g2": 67, "g3": 66}
+    client = aws()
+    verify(SimpleNamespace(setup=setup(data)), client, None, planned.plan, settled)
+    calls = _calls(client, {})
+    assert "cognito-idp:ListUsersInGroup" not in calls  # read during the apply, beside the writes
+    assert calls["cognito-idp:ListUsers"] <= 4
+
+    # What the apply read back is what the check compares: a settled group missing a worker is caught
+    short = {g: names[1:] if g == "g1" else names for g, names in settled.items()}
+    from gtops.errors import NotConverged
+
+    with pytest.raises(NotConverged):
+        verify(SimpleNamespace(setup=setup(data)), aws(), None, planned.plan, short)
+
+
+def test_a_small_apply_reads_nothing_back_early(sandbox):
+    from members_helpers import plan
+
+    from gtops.engine import apply as run
+
+    apply(stack([worker(f"w{i}@example.com", groups=(GROUPS[i % 3],)) for i in range(200)]))
+    workers = [worker(f"w{i}@example.com", groups=(GROUPS[i % 3],)) for i in range(200)]
+    workers.append(worker("new@example.com", groups=("g2",)))
+    planned = plan(stack(workers))
+    assert run(planned).ok
+    assert planned.live.ids.settled_groups == {}  # the check reads the one new worker by e-mail instead

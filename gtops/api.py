@@ -892,7 +892,7 @@ def _verify_and_record(
         try:
             if report.ok:
                 applied = None if full else planned.plan
-                verify(planned.spec, planned.aws, targets, applied, planned.live.ids.settled_groups)
+                verify(planned.spec, planned.aws, targets, applied, planned.live.ids)
         finally:
             if report.done:
                 record_applied(planned, plan_id)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from gtops.apply.runner import ApplyReport
     from gtops.aws import Aws
     from gtops.kinds.base import AwsHandle
-    from gtops.live import LiveState
+    from gtops.live import LiveIds, LiveState
     from gtops.preflight import Report
     from gtops.setup import Setup
     from gtops.spec import Spec
@@ -123,17 +123,18 @@ def verify(
     aws: AwsHandle,
     targets: list[Address] | None = None,
     applied: Plan | None = None,
-    settled: dict[str, list[str]] | None = None,
+    read_back: LiveIds | None = None,
 ) -> Planned:
     """Re-read AWS after apply: anything still different means the apply did not converge. With `applied`
     (the plan just applied), the workers are checked only where that plan changed them (`--verify=changed`:
     a few reads by e-mail, or the roster's pages when those cost less); without it, the whole roster.
-    `settled`: groups the apply already read back after its last write to them (gtops.members.settle)."""
-    from gtops.members.plan import only_changed, settled_groups
+    `read_back`: the apply's ids, with what it read back after its last writes (gtops.members.settle)."""
+    from gtops.members import plan as members
 
-    with settled_groups(settled or {}):
+    groups, users = (read_back.settled_groups, read_back.settled_users) if read_back else ({}, None)
+    with members.read_back(groups, users):
         if applied is not None:
-            with only_changed(applied):
+            with members.only_changed(applied):
                 again = compute(spec, aws, targets)
         else:
             again = compute(spec, aws, targets)

@@ -45,6 +45,7 @@ class LiveIds:
     # Left by the roster writer (gtops.members.settle): groups read back right after their last write, group
     # -> usernames, which the check after apply uses instead of reading them again.
     settled_groups: dict[str, list[str]] = field(default_factory=dict)
+    settled_users: list[LiveWorker] | None = None  # and the pool's users, listed once no write changes them
     # Left by the jobs planner (gtops.jobs.plan): lower-cased job name -> its prepared request and files.
     job_prepared: dict[str, Any] = field(default_factory=dict)
 

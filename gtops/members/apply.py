@@ -11,12 +11,13 @@ done or failed, with why, and a re-run plans only what is left.
 
 from __future__ import annotations
 
+import queue
 import random
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from gtops.members.progress import Progress
 from gtops.members.ratelimit import RateLimiter, quotas_for
 from gtops.members.read import reads_by_pages
 from gtops.members.roster import PENDING, managed_groups
-from gtops.members.settle import Settler, in_group_order
+from gtops.members.settle import Settler, in_group_order, lead
 from gtops.model import Address
 from gtops.plan import Action, Change
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from gtops.apply.context import ApplyContext
 
 THREADS = 32
+CREATE_THREADS = 8  # AdminCreateUser callers, beside the THREADS that write the rest of each worker
 ATTEMPTS = 10
 BACKOFF_BASE = 0.2
 BACKOFF_CAP = 10.0
@@ -64,6 +66,12 @@ class CallFailed(Exception):
         self.operation = operation
         self.detail = detail
         self.code = error_code(err) if err is not None else ""
+
+
+def failure(err: CallFailed, steps: list[str]) -> CallFailed:
+    """The failure as reported for a worker: with the calls that had succeeded before it."""
+    done = f" (done first: {', '.join(steps)})" if steps else ""
+    return CallFailed(err.operation, f"{err.detail}{done}")
 
 
 def _snake(operation: str) -> str:
@@ -140,25 +148,34 @@ class WorkerWriter:
         self.sign_in = setup.pool.sign_in if setup.pool is not None else "email"
         self.managed = set(managed_groups(setup))
 
-    def run(self, change: Change) -> None:
-        if not self.pool_id:
-            raise CallFailed("AdminCreateUser", "the user pool does not exist")
-        steps: list[str] = []
+    def run(self, change: Change, steps: list[str] | None = None) -> None:
+        steps = [] if steps is None else steps
         try:
             if change.action is Action.CREATE:
-                self.create(change, steps)
+                rest, _ = self.create(change, steps)
+                if rest is not None:
+                    rest()
             elif change.action is Action.UPDATE:
+                self._need_pool()
                 username = self.usernames.get(change.address.name, change.address.name)
                 self.converge(username, change.address.name, change.before or {}, change.after or {}, steps)
             elif change.action is Action.DELETE:
+                self._need_pool()
                 self.delete(change, steps)
         except CallFailed as err:
-            done = f" (done first: {', '.join(steps)})" if steps else ""
-            raise CallFailed(err.operation, f"{err.detail}{done}") from err
+            raise failure(err, steps) from err
+
+    def _need_pool(self) -> None:
+        if not self.pool_id:
+            raise CallFailed("AdminCreateUser", "the user pool does not exist")
 
     # -- one worker ---------------------------------------------------------------------------------------
 
-    def create(self, change: Change, steps: list[str]) -> None:
+    def create(self, change: Change, steps: list[str]) -> tuple[Callable[[], None] | None, bool]:
+        """AdminCreateUser. Returns the rest of the worker's calls (its groups, a disable, a subscription) to
+        run next, and whether what ListUsers shows of the worker is already final (nothing of the rest
+        changes it)."""
+        self._need_pool()
         after = change.after or {}
         email = after["email"]
         username = after.get("phone") if self.sign_in == "phone_number" else email
@@ -186,15 +203,17 @@ class WorkerWriter:
             # Created by an earlier, interrupted run (or by hand): read it once and converge by updating.
             before = self.read_user(username, change.address.name, after)
             steps.append("found existing user")
-            self.converge(before.pop("_username"), change.address.name, before, after, steps)
-            return
+            name = before.pop("_username")
+            return lambda: self.converge(name, change.address.name, before, after, steps), False
         steps.append("invited" if not self.suppress else "created")
         fresh = {"groups": [], "enabled": True, "attributes": dict(after.get("attributes") or {})}
         if "phone" in after:
             fresh["phone"] = after["phone"]
         if "notified" in after:
             fresh["notified"] = False
-        self.converge(created["User"]["Username"], change.address.name, fresh, after, steps)
+        made = created["User"]["Username"]
+        rest = lambda: self.converge(made, change.address.name, fresh, after, steps)  # noqa: E731
+        return rest, after.get("enabled") is not False
 
     def read_user(self, username: str, key: str, after: dict) -> dict:
         """The live record of one user, for the rare create that meets an existing user."""
@@ -291,7 +310,9 @@ def apply_members(
     started = time.monotonic()
     limiter = RateLimiter(quotas_for(ctx.setup))
     threads = max(1, min(threads, len(work)))
-    clients = {"cognito-idp": ctx.aws.dedicated("cognito-idp", threads)}
+    creates = [c for c in work if c.action is Action.CREATE]
+    creators = max(1, min(CREATE_THREADS, len(creates)))
+    clients = {"cognito-idp": ctx.aws.dedicated("cognito-idp", threads + creators)}
     if any("notified" in (c.after or c.before or {}) for c in work):
         clients["sns"] = ctx.aws.dedicated("sns", threads)
     caller = Caller(clients, limiter, attempts=attempts)
@@ -306,20 +327,66 @@ def apply_members(
         f"change, {counts['delete']} to remove) with {threads} threads"
     )
     progress = Progress(len(work), ctx.say if ctx.log else None)
+    finished: queue.SimpleQueue[tuple[Change, str | None]] = queue.SimpleQueue()
+    # AdminCreateUser (UserCreation, 50/s) runs ahead of the group adds (UserUpdate, 25/s) that follow it,
+    # by at most `ahead` workers: the creates end before the writes do, which is when a bulk apply can read
+    # its new users back (gtops.members.settle), and no worker waits long between its invitation and its
+    # groups.
+    ahead = threading.BoundedSemaphore(lead(len(work), threads))
 
-    def one(change: Change) -> tuple[Change, str | None]:
+    def report(change: Change, steps: list[str], err: Exception | None) -> None:
+        if err is None:
+            finished.put((change, None))
+        elif isinstance(err, CallFailed):
+            finished.put((change, str(failure(err, steps))))
+        else:  # a worker's failure is reported, never raised mid-batch
+            finished.put((change, f"{type(err).__name__}: {err}"))
+
+    def whole(change: Change) -> None:
         try:
-            writer.run(change)
-        except CallFailed as err:
-            return change, str(err)
-        except Exception as err:  # a worker's failure is reported, never raised mid-batch
-            return change, f"{type(err).__name__}: {err}"
-        return change, None
+            writer.run(change)  # (its failure names the steps done first already)
+        except Exception as err:
+            report(change, [], err)
+        else:
+            report(change, [], None)
 
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gtops-members") as pool:
-        futures = [pool.submit(one, c) for c in work]
-        for future in as_completed(futures):
-            change, why = future.result()
+    def then(change: Change, rest: Callable[[], None], steps: list[str]) -> None:
+        try:
+            rest()
+        except Exception as err:
+            report(change, steps, err)
+        else:
+            report(change, steps, None)
+        finally:
+            ahead.release()
+
+    def create(change: Change, steps: list[str]) -> None:
+        ahead.acquire()
+        try:
+            rest, final = writer.create(change, steps)
+        except Exception as err:
+            ahead.release()
+            report(change, steps, err)
+            return
+        if settler is not None and final:
+            settler.users_final(change)
+        if rest is None:
+            ahead.release()
+            report(change, steps, None)
+        else:
+            rest_pool.submit(then, change, rest, steps)
+
+    with (
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gtops-members") as rest_pool,
+        ThreadPoolExecutor(max_workers=creators, thread_name_prefix="gtops-create") as create_pool,
+    ):
+        for change in work:
+            if change.action is Action.CREATE:
+                create_pool.submit(create, change, [])
+            else:
+                rest_pool.submit(whole, change)
+        for _ in work:
+            change, why = finished.get()
             if settler is not None:
                 settler.done(change, why is None)
             if why is None:
@@ -328,7 +395,7 @@ def apply_members(
                 result.failed.append((str(change.address), why))
             progress.step(failed=why is not None)
     if settler is not None:
-        ctx.ids.settled_groups = settler.finish()
+        ctx.ids.settled_groups, ctx.ids.settled_users = settler.finish()
     result.done.sort()
     result.failed.sort()
     result.seconds = time.monotonic() - started

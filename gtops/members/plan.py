@@ -21,6 +21,7 @@ from gtops.plan import Change, Plan
 if TYPE_CHECKING:
     from gtops.kinds.base import AwsHandle
     from gtops.live import LiveState
+    from gtops.members.roster import LiveWorker
     from gtops.setup import Setup
 
 
@@ -44,14 +45,17 @@ def only_changed(plan: Plan) -> Iterator[None]:
         _ONLY.reset(token)
 
 
-# Set by the check after an apply too: groups the apply read back after its last write to them (group ->
-# usernames, gtops.members.settle), used instead of reading them again.
-_SETTLED: ContextVar[dict[str, list[str]] | None] = ContextVar("gtops_members_settled", default=None)
+# Set by the check after an apply too: the groups (group -> usernames) and the users' listing the apply read
+# back after its last write to them (gtops.members.settle), used instead of reading them again.
+_SETTLED: ContextVar[tuple[dict[str, list[str]], list[LiveWorker] | None]] = ContextVar(
+    "gtops_members_settled", default=({}, None)
+)
 
 
 @contextmanager
-def settled_groups(groups: dict[str, list[str]]) -> Iterator[None]:
-    token = _SETTLED.set(groups)
+def read_back(groups: dict[str, list[str]], users: list[LiveWorker] | None) -> Iterator[None]:
+    """Within this block the roster read uses what the apply read back (gtops.members.settle)."""
+    token = _SETTLED.set((groups, users))
     try:
         yield
     finally:
@@ -65,7 +69,7 @@ def roster_diff(aws: AwsHandle, setup: Setup, live: LiveState) -> RosterDiff:
         workers = tuple(w for w in setup.members.workers if w.key in only)
         setup = dataclasses.replace(setup, members=dataclasses.replace(setup.members, workers=workers))
     if roster is None:
-        roster = read_roster(aws, setup, live, _SETTLED.get())
+        roster = read_roster(aws, setup, live, *_SETTLED.get())
     diff = diff_roster(setup, roster)
     live.ids.worker_usernames = {u.key: u.username for u in reversed(roster.users) if u.email}
     live.ids.worker_subscriptions = dict(roster.subscriptions)

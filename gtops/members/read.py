@@ -19,6 +19,7 @@ behind short ones and the read ends when the quota says it can.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -175,10 +176,15 @@ def with_subscriptions(aws: AwsHandle, setup: Setup, live: LiveState, roster: Li
 
 
 def read_roster(
-    aws: AwsHandle, setup: Setup, live: LiveState, settled: Mapping[str, list[str]] | None = None
+    aws: AwsHandle,
+    setup: Setup,
+    live: LiveState,
+    settled: Mapping[str, list[str]] | None = None,
+    settled_users: list[LiveWorker] | None = None,
 ) -> LiveRoster:
     """The pool's users with their managed groups and subscriptions; empty when the pool does not exist.
-    `settled`: groups already read after the apply's last write to them (gtops.members.settle)."""
+    `settled`, `settled_users`: groups and the users' listing an apply already read back after its last
+    write to them (gtops.members.settle)."""
     roster = LiveRoster()
     pool_id = live.ids.pool_id
     if not pool_id:
@@ -195,6 +201,10 @@ def read_roster(
     chains: list[Callable[[], Any]] = [
         functools.partial(list_users, aws, pool_id, f, bucket, per_chain) for f in filters
     ]
+    if settled_users is not None:  # listed by the apply: copies, as the groups are added to them below
+        copies = [dataclasses.replace(u, groups=set(u.groups)) for u in settled_users]
+        chains = [lambda: copies]
+        filters = [None]
     settled = settled or {}
     unread = [g for g in groups if g not in settled]
     group_chains: list[Callable[[], Any]] = [
@@ -203,9 +213,9 @@ def read_roster(
     if users == 0:
         # The pool says it is empty (a first onboarding): list its users first, and read the groups only if
         # that finds someone after all (the count is an estimate). Nobody in the pool, nobody in a group.
-        listed = run_chains(chains)
-        found = any(listed)
-        results = listed + (run_chains(group_chains) if found and group_chains else [[] for _ in unread])
+        firsts = run_chains(chains)
+        found = any(firsts)
+        results = firsts + (run_chains(group_chains) if found and group_chains else [[] for _ in unread])
     else:
         results = run_chains(chains + group_chains)
     read_now = dict(zip(unread, results[len(filters) :], strict=True))

@@ -193,13 +193,15 @@ def test_an_empty_pool_is_listed_once_and_its_groups_not_read(sandbox, monkeypat
     assert _calls(client, before)["cognito-idp:ListUsersInGroup"] == 3
 
 
-def test_a_bulk_apply_reads_each_group_back_after_its_last_write_and_the_check_uses_it(sandbox):
+def test_a_bulk_apply_reads_its_writes_back_while_writing_and_the_check_uses_them(sandbox):
+    import dataclasses
     from types import SimpleNamespace
 
     from members_helpers import plan
 
     from gtops.engine import apply as run
     from gtops.engine import verify
+    from gtops.errors import NotConverged
     from gtops.members.settle import groups_touched, in_group_order
 
     data = stack([worker(f"w{i}@example.com", groups=(GROUPS[i % 3],)) for i in range(200)])
@@ -208,20 +210,34 @@ def test_a_bulk_apply_reads_each_group_back_after_its_last_write_and_the_check_u
     firsts = [sorted(groups_touched(c)) for c in ordered if c.address.kind == "cognito_user"]
     assert firsts == sorted(firsts)  # group by group
     assert run(planned).ok
-    settled = planned.live.ids.settled_groups
-    assert {g: len(names) for g, names in settled.items()} == {"g1": 67, "g2": 67, "g3": 66}
+    ids = planned.live.ids
+    assert {g: len(names) for g, names in ids.settled_groups.items()} == {"g1": 67, "g2": 67, "g3": 66}
+    assert ids.settled_users is not None and len(ids.settled_users) == 200
     client = aws()
-    verify(SimpleNamespace(setup=setup(data)), client, None, planned.plan, settled)
+    verify(SimpleNamespace(setup=setup(data)), client, None, planned.plan, ids)
     calls = _calls(client, {})
-    assert "cognito-idp:ListUsersInGroup" not in calls  # read during the apply, beside the writes
-    assert calls["cognito-idp:ListUsers"] <= 4
+    # read during the apply, beside the writes: the check reads no roster page again
+    assert "cognito-idp:ListUsersInGroup" not in calls and "cognito-idp:ListUsers" not in calls
 
-    # What the apply read back is what the check compares: a settled group missing a worker is caught
-    short = {g: names[1:] if g == "g1" else names for g, names in settled.items()}
-    from gtops.errors import NotConverged
-
+    # What the apply read back is what the check compares: a group missing a worker, or a worker missing
+    # from the listing, is caught
+    short = {g: names[1:] if g == "g1" else names for g, names in ids.settled_groups.items()}
     with pytest.raises(NotConverged):
-        verify(SimpleNamespace(setup=setup(data)), aws(), None, planned.plan, short)
+        verify(
+            SimpleNamespace(setup=setup(data)),
+            aws(),
+            None,
+            planned.plan,
+            dataclasses.replace(ids, settled_groups=short),
+        )
+    with pytest.raises(NotConverged):
+        verify(
+            SimpleNamespace(setup=setup(data)),
+            aws(),
+            None,
+            planned.plan,
+            dataclasses.replace(ids, settled_users=ids.settled_users[1:]),
+        )
 
 
 def test_a_small_apply_reads_nothing_back_early(sandbox):

@@ -251,3 +251,43 @@ def test_a_small_apply_reads_nothing_back_early(sandbox):
     planned = plan(stack(workers))
     assert run(planned).ok
     assert planned.live.ids.settled_groups == {}  # the check reads the one new worker by e-mail instead
+
+
+def test_creates_run_at_most_their_lead_ahead_and_a_failed_create_frees_its_place(sandbox, monkeypatch):
+    """The creates may not run more than `lead` workers ahead of the rest of their calls (a worker is not
+    left long between its invitation and its groups), and a create that fails gives its place back: a batch
+    of failures longer than the lead still ends."""
+    import threading
+
+    from gtops.members import apply as members_apply
+    from gtops.members import settle
+
+    assert settle.lead(1_000, 32) == 128 and settle.lead(50_000, 32) > 128  # a few rounds; more at scale
+    monkeypatch.setattr(members_apply, "lead", lambda workers, threads: 3)
+    apply(stack([]))
+    real_create, real_converge = members_apply.WorkerWriter.create, members_apply.WorkerWriter.converge
+    created, converged, most = [0], [0], [0]
+    lock = threading.Lock()
+
+    def create(self, change, steps):
+        if change.address.name.startswith("bad"):
+            raise members_apply.CallFailed("AdminCreateUser", "InvalidParameterException: refused")
+        out = real_create(self, change, steps)
+        with lock:
+            created[0] += 1
+            most[0] = max(most[0], created[0] - converged[0])
+        return out
+
+    def converge(self, *args):
+        real_converge(self, *args)
+        with lock:
+            converged[0] += 1
+
+    monkeypatch.setattr(members_apply.WorkerWriter, "create", create)
+    monkeypatch.setattr(members_apply.WorkerWriter, "converge", converge)
+    workers = [worker(f"bad{i}@example.com") for i in range(20)]
+    workers += [worker(f"w{i}@example.com", groups=(GROUPS[i % 3],)) for i in range(60)]
+    _, report = apply(stack(workers))
+    assert not report.ok
+    assert created[0] == converged[0] == 60
+    assert most[0] <= 3

@@ -4,7 +4,9 @@ Every gtops figure is a whole process (`python -m gtops ...`, start-up included)
 measured against the gtops sandbox over loopback. Rows:
 
   start-up   a no-change `gtops plan --sandbox` of specs/trains-and-cars (a fresh sandbox with no latency:
-             the calls themselves take about 0.1 s), `gtops --help`, and `python -c "import boto3"`.
+             the calls themselves take about 0.1 s), the same as a first run on a machine (an empty cache
+             folder: no parsed AWS models, no remembered check passes), `gtops --help`, and
+             `python -c "import boto3"`.
   validate   `gtops validate` of a spec whose roster is a 50,000-row CSV file (and 1,000 rows).
   plan       a no-change plan of N workers in 10 groups, sandbox answering after 50 ms with the Cognito quotas
              on; floor: its pages at the UserList quota, ceil(N/60) + sum_g ceil(n_g/60) pages / 30/s.

@@ -17,6 +17,8 @@ from gtops import __version__
 from gtops.cachedir import private_cache
 
 _FOLDER = "passes"
+KEEP = 1_000  # markers kept when the folder is tidied (the most recently used)
+TIDY_ABOVE = 2_000
 
 
 def _stamp(module: str) -> str:
@@ -42,7 +44,13 @@ def key(check: str, text: bytes, engines: tuple[str, ...]) -> str:
 
 def passed(name: str) -> bool:
     folder = private_cache(_FOLDER)
-    return folder is not None and (folder / name).is_file()
+    if folder is None:
+        return False
+    try:
+        os.utime(folder / name)  # (its time marks it recently used, for `_tidy`)
+    except OSError:
+        return False
+    return True
 
 
 def remember(name: str) -> None:
@@ -51,5 +59,20 @@ def remember(name: str) -> None:
         return
     try:
         (folder / name).touch()
-    except OSError:  # a cache is never needed: a full disk or a read-only home only costs time
+        if int(name[:4], 16) % 64 == 0:  # now and then (by the name, which is random), keep it bounded
+            _tidy(folder)
+    except (OSError, ValueError):  # a cache is never needed: a full disk or a read-only home only costs time
         pass
+
+
+def _tidy(folder: os.PathLike[str]) -> None:
+    """At most TIDY_ABOVE markers: beyond that, keep the KEEP most recently used."""
+    entries = list(os.scandir(folder))
+    if len(entries) <= TIDY_ABOVE:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
+    for entry in entries[KEEP:]:
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass

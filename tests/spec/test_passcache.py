@@ -86,3 +86,21 @@ def test_a_spec_that_failed_its_schema_fails_again_and_a_fixed_one_is_remembered
 
     monkeypatch.setattr(validate, "_validator", lambda: pytest.fail("the schema was checked again"))
     load_spec([spec])
+
+
+def test_the_folder_stays_bounded_keeping_what_was_used_last(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(passcache, "TIDY_ABOVE", 20)
+    monkeypatch.setattr(passcache, "KEEP", 10)
+    cache.mkdir(parents=True, mode=0o700)
+    for i in range(30):
+        marker = cache / f"{i:040x}"
+        marker.touch()
+        os.utime(marker, ns=(i * 10**9, i * 10**9))
+    assert passcache.passed(f"{3:040x}")  # used just now: among the newest
+    passcache.remember("0000" + "a" * 36)  # a name that tidies
+    left = sorted(p.name for p in cache.iterdir())
+    assert len(left) == 10
+    assert f"{3:040x}" in left and "0000" + "a" * 36 in left and f"{29:040x}" in left
+    assert f"{0:040x}" not in left

@@ -95,3 +95,20 @@ def test_the_command_leaves_quickly_with_all_its_output_and_its_exit_code(tmp_pa
         timeout=120,
     )
     assert bad.returncode == 1 and "bad.yaml:2:" in bad.stderr
+
+
+def test_a_thread_pool_left_open_does_not_keep_the_command_from_ending(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "import sys\n"
+        "from gtops import cli\n"
+        "pool = ThreadPoolExecutor(2)\n"  # never shut down, as a failed batch might leave one
+        "pool.submit(print, 'worked', file=sys.stderr).result()\n"
+        "sys.argv = ['gtops', '--version']\n"
+        "cli.run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("gtops ") and "worked" in done.stderr

@@ -1,8 +1,9 @@
 """Write worker changes concurrently, at the Cognito quota: invites, group moves, enable/disable, attributes,
 removals and notification subscriptions.
 
-Each worker's calls run in order on one thread (a group add needs the user to exist); workers run in
-parallel. Every call first takes a token from its quota category's bucket, so the whole run stays at the
+Each worker's calls run in order (a group add needs the user to exist): its AdminCreateUser on one of the
+creating threads, then the rest on one of the writing threads; workers run in parallel, the creates a
+bounded number of workers ahead of the rest. Every call first takes a token from its quota category's bucket, so the whole run stays at the
 quota rather than above it. Retries are gtops's own (the client has botocore's retries off), so every retry
 also takes a token: what gtops.aws calls transient (throttling, 5xx, dropped connections) is retried with
 capped, jittered backoff, a bounded number of times. Nothing is rolled back; the result names each worker
@@ -364,12 +365,12 @@ def apply_members(
         ahead.acquire()
         try:
             rest, final = writer.create(change, steps)
-        except Exception as err:
+            if settler is not None and final:
+                settler.users_final(change)
+        except Exception as err:  # every change is reported exactly once: the loop below counts on it
             ahead.release()
             report(change, steps, err)
             return
-        if settler is not None and final:
-            settler.users_final(change)
         if rest is None:
             ahead.release()
             report(change, steps, None)

@@ -3,11 +3,11 @@ removals and notification subscriptions.
 
 Each worker's calls run in order (a group add needs the user to exist): its AdminCreateUser on one of the
 creating threads, then the rest on one of the writing threads; workers run in parallel, the creates a
-bounded number of workers ahead of the rest. Every call first takes a token from its quota category's bucket, so the whole run stays at the
-quota rather than above it. Retries are gtops's own (the client has botocore's retries off), so every retry
-also takes a token: what gtops.aws calls transient (throttling, 5xx, dropped connections) is retried with
-capped, jittered backoff, a bounded number of times. Nothing is rolled back; the result names each worker
-done or failed, with why, and a re-run plans only what is left.
+bounded number of workers ahead of the rest. Every call first takes a token from its quota category's
+bucket, so the whole run stays at the quota rather than above it. Retries are gtops's own (the client has
+botocore's retries off), so every retry also takes a token: what gtops.aws calls transient (throttling,
+5xx, dropped connections) is retried with capped, jittered backoff, a bounded number of times. Nothing is
+rolled back; the result names each worker done or failed, with why, and a re-run plans only what is left.
 """
 
 from __future__ import annotations

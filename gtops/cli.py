@@ -89,10 +89,17 @@ def command_for(args: list[str]) -> Any:
     With no command named (`gtops`, `gtops --help`, an unknown name), the others are listed from stand-ins
     that carry only their name and help, which is all a listing or a "did you mean" needs. Shell completion
     needs everything, and gets everything."""
-    import copy
-
     if os.environ.get("_GTOPS_COMPLETE"):
         return typer.main.get_command(app)
+    try:
+        return _only_named(args)
+    except Exception:  # pragma: no cover - a typer laid out otherwise: everything built, only slower
+        return typer.main.get_command(app)
+
+
+def _only_named(args: list[str]) -> Any:
+    import copy
+
     infos: dict[str, Any] = {}
     for info in app.registered_commands:
         callback_name = getattr(info.callback, "__name__", "")

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 try:  # typer >= 0.2x: vendored click, pydantic-based coercion with a lazy per-parameter slot
-    from typer import _param_types
     from typer._click.exceptions import BadParameter
     from typer._coercion import RuntimeParam
 except ImportError:  # pragma: no cover - older typer coerces through click, without pydantic
@@ -83,12 +82,10 @@ def _leaf(annotation: Any, info: Any) -> Any:
     if annotation is bool:
         return lambda value, param, ctx: _bool(value)
     if annotation is Path and info.path_type is None:
+        # (with every path flag at its default typer checks nothing on the path: it only makes one)
         if any(getattr(info, name, default) != default for name, default in _PATH_DEFAULTS.items()):
             return None
-        # typer's own path checks, given a Path already (a str would go through a pydantic TypeAdapter)
-        return lambda value, param, ctx: _param_types.coerce_cli_path(
-            _path(value), info, path_type=Path, param=param, ctx=ctx
-        )
+        return lambda value, param, ctx: _path(value)
     return None
 
 
@@ -144,5 +141,8 @@ def _take(param: Any) -> bool:
     convert = _coercion(descriptor.annotation, descriptor.parameter_info)
     if convert is None:
         return False
-    param._runtime_param = _Lean(descriptor.parameter_info, descriptor.annotation, convert)
+    try:
+        param._runtime_param = _Lean(descriptor.parameter_info, descriptor.annotation, convert)
+    except Exception:  # a typer whose RuntimeParam takes other fields: its own path, only slower
+        return False
     return True

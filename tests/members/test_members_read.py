@@ -222,22 +222,12 @@ def test_a_bulk_apply_reads_its_writes_back_while_writing_and_the_check_uses_the
     # What the apply read back is what the check compares: a group missing a worker, or a worker missing
     # from the listing, is caught
     short = {g: names[1:] if g == "g1" else names for g, names in ids.settled_groups.items()}
-    with pytest.raises(NotConverged):
-        verify(
-            SimpleNamespace(setup=setup(data)),
-            aws(),
-            None,
-            planned.plan,
-            dataclasses.replace(ids, settled_groups=short),
-        )
-    with pytest.raises(NotConverged):
-        verify(
-            SimpleNamespace(setup=setup(data)),
-            aws(),
-            None,
-            planned.plan,
-            dataclasses.replace(ids, settled_users=ids.settled_users[1:]),
-        )
+    for read_back in (
+        dataclasses.replace(ids, settled_groups=short),
+        dataclasses.replace(ids, settled_users=ids.settled_users[1:]),
+    ):
+        with pytest.raises(NotConverged):
+            verify(SimpleNamespace(setup=setup(data)), aws(), None, planned.plan, read_back)
 
 
 def test_a_small_apply_reads_nothing_back_early(sandbox):

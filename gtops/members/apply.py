@@ -309,7 +309,8 @@ def apply_members(
     if not work:
         return result
     started = time.monotonic()
-    limiter = RateLimiter(quotas_for(ctx.setup))
+    quotas = quotas_for(ctx.setup)
+    limiter = RateLimiter(quotas)
     threads = max(1, min(threads, len(work)))
     creates = [c for c in work if c.action is Action.CREATE]
     creators = max(1, min(CREATE_THREADS, len(creates)))
@@ -333,7 +334,7 @@ def apply_members(
     # by at most `ahead` workers: the creates end before the writes do, which is when a bulk apply can read
     # its new users back (gtops.members.settle), and no worker waits long between its invitation and its
     # groups.
-    ahead = threading.BoundedSemaphore(lead(len(work), threads))
+    ahead = threading.BoundedSemaphore(lead(len(work), threads, quotas))
 
     def report(change: Change, steps: list[str], err: Exception | None) -> None:
         if err is None:

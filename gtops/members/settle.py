@@ -17,7 +17,7 @@ import functools
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -46,15 +46,15 @@ def in_group_order(work: list[Change]) -> list[Change]:
     return sorted(work, key=lambda c: tuple(sorted(groups_touched(c))))
 
 
-def lead(workers: int, threads: int) -> int:
+def lead(workers: int, threads: int, quotas: Mapping[str, float] = DEFAULT_QUOTAS) -> int:
     """How many workers the creates may run ahead of the rest of their calls: enough that the last create
     ends about as long before the last group add as listing the pool takes (a page per 60 users, one chain
     or 16, at the UserList quota), and never fewer than a few rounds of the writer's threads."""
     from gtops.members.read import HEX, ROUND_TRIP, pages_for
 
     pages = pages_for(workers)
-    listing = min(pages * ROUND_TRIP, (pages + len(HEX)) / DEFAULT_QUOTAS["UserList"]) + 0.5
-    return max(4 * threads, math.ceil(1.5 * listing * DEFAULT_QUOTAS["UserUpdate"]))
+    listing = min(pages * ROUND_TRIP, (pages + len(HEX)) / quotas["UserList"]) + 0.5
+    return max(4 * threads, math.ceil(1.5 * listing * quotas["UserUpdate"]))
 
 
 class Settler:
@@ -109,7 +109,7 @@ class Settler:
     def _list_users(self) -> list[LiveWorker]:
         from gtops.members.read import list_users, pages_for, run_chains, user_filters
 
-        filters = user_filters(self._users, 0, self._bucket_rate())
+        filters = user_filters(self._users, 0, quotas_for(self._setup)["UserList"])
         per_chain = pages_for(self._users // len(filters))
         parts = run_chains(
             [
@@ -118,9 +118,6 @@ class Settler:
             ]
         )
         return [user for part in parts for user in part]
-
-    def _bucket_rate(self) -> float:
-        return quotas_for(self._setup)["UserList"]
 
     def finish(self) -> tuple[dict[str, list[str]], list[LiveWorker] | None]:
         """What was read back: group -> usernames, and the users' listing (None: not read). A read that

@@ -253,7 +253,7 @@ def test_creates_run_at_most_their_lead_ahead_and_a_failed_create_frees_its_plac
     from gtops.members import settle
 
     assert settle.lead(1_000, 32) == 128 and settle.lead(50_000, 32) > 128  # a few rounds; more at scale
-    monkeypatch.setattr(members_apply, "lead", lambda workers, threads: 3)
+    monkeypatch.setattr(members_apply, "lead", lambda workers, threads, quotas: 3)
     apply(stack([]))
     real_create, real_converge = members_apply.WorkerWriter.create, members_apply.WorkerWriter.converge
     created, converged, most = [0], [0], [0]

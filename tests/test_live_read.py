@@ -29,6 +29,10 @@ def test_readers_that_build_on_others_share_their_chain() -> None:
         assert by_kind[name] == pool_chain, name
     assert by_kind["sagemaker_workteam"] == by_kind["sagemaker_workforce"]
     assert len(chains) >= 2  # the topic reads on its own
+    readers = [kind.name for kind in REGISTRY if kind.read is not None]
+    for kind in REGISTRY:  # a reader names only readers before it (the registry is in dependency order)
+        for name in kind.reads_after:
+            assert name in readers[: readers.index(kind.name)], (kind.name, name)
     for chain in chains:  # each chain keeps the registry's order
         order = [REGISTRY.index(kind) for kind in chain]
         assert order == sorted(order)

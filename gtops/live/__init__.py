@@ -83,10 +83,11 @@ class LiveState:
 def read_live(aws: AwsHandle, setup: Setup) -> LiveState:
     """Every kind's live resources for this setup (bulk kinds are read by their own planners).
 
-    Kinds that build on nothing another kind reads (the topic, the pool and what hangs off it, the workforce
-    and its teams) read at the same time, each chain in its own thread: against AWS most of a read is
-    waiting for answers. Each chain fills a state of its own (sharing the ids, of which each sets its own);
-    they are merged in the kinds' order, so a plan reads the same however the threads ran."""
+    Kinds that build on nothing another kind reads (the topic; the pool with what hangs off it, the workforce
+    and its teams, which name the pool and client) read at the same time, each chain in its own thread:
+    against AWS most of a read is waiting for answers. Each chain fills a state of its own (sharing the ids,
+    of which each sets its own); they are merged in the kinds' order, so a plan reads the same however the
+    threads ran."""
     from gtops.kinds import REGISTRY
 
     state = LiveState()

@@ -136,15 +136,17 @@ def _read_chain(aws: AwsHandle, setup: Setup, chain: list[Kind], into: LiveState
         kind.read(aws, setup, into)
 
 
-def run_all(tasks: list[Callable[[], Any]]) -> list[Any]:
-    """Run `tasks` at the same time (the first in this thread); their results in order. Every task finishes
-    before the first failure, in task order, is raised: no thread is left writing behind an error."""
+def run_all(tasks: list[Callable[[], Any]], limit: int = 32) -> list[Any]:
+    """Run `tasks` at the same time (the first in this thread, at most `limit` at once); their results in
+    order. Every task finishes before the first failure, in task order, is raised: no thread is left writing
+    behind an error."""
     if len(tasks) <= 1:
         return [task() for task in tasks]
     import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=len(tasks) - 1, thread_name_prefix="gtops-read") as pool:
+    threads = max(1, min(limit, len(tasks)) - 1)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gtops-read") as pool:
         # each task sees the caller's context variables (e.g. the check after apply's workers to read)
         futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks[1:]]
         outcomes: list[tuple[bool, Any]] = []

@@ -149,8 +149,8 @@ class WorkerWriter:
         self.sign_in = setup.pool.sign_in if setup.pool is not None else "email"
         self.managed = set(managed_groups(setup))
 
-    def run(self, change: Change, steps: list[str] | None = None) -> None:
-        steps = [] if steps is None else steps
+    def run(self, change: Change) -> None:
+        steps: list[str] = []
         try:
             if change.action is Action.CREATE:
                 rest, _ = self.create(change, steps)

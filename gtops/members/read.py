@@ -124,12 +124,9 @@ def pages_for(users: int) -> int:
 
 def run_chains(chains: list[Callable[[], Any]]) -> list[Any]:
     """Run each chain of pages on its own thread (at most MAX_CHAINS at once); their results, in order."""
-    if len(chains) == 1:
-        return [chains[0]()]
-    threads = min(MAX_CHAINS, len(chains))
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gtops-read") as pool:
-        futures = [pool.submit(chain) for chain in chains]
-        return [f.result() for f in futures]
+    from gtops.live import run_all
+
+    return run_all(chains, limit=MAX_CHAINS)
 
 
 def email_subscriptions(aws: AwsHandle, topic_arn: str) -> dict[str, str]:

@@ -71,7 +71,7 @@ class Settler:
             self._left.update(g for g in groups_touched(change) if g in live_groups)
         # Workers the pool will hold once the apply is done: how many pages listing them takes.
         known = len(ctx.ids.worker_usernames)
-        self._users = max(0, known + sum(c.action is Action.CREATE for c in changes))
+        self._users = known + sum(c.action is Action.CREATE for c in changes)
         self._unlisted = {id(c) for c in changes}  # changes that may still alter what ListUsers shows
         self._bucket = PriorityBucket(quotas_for(ctx.setup)["UserList"])
         self._lock = threading.Lock()

@@ -35,6 +35,11 @@ def _validator():
     return Draft202012Validator(build_schema())
 
 
+@cache
+def _schema_text() -> str:
+    return repr(build_schema())
+
+
 def suggest(word: str, choices: Iterable[Any]) -> str:
     """' (did you mean 'x'?)' for a near miss, else ''."""
     options = [str(c) for c in choices]
@@ -145,7 +150,7 @@ def schema_problems(data: Any, locations: Locations) -> list[Problem]:
     data, same schema, same engine) is not checked again: see gtops.passcache."""
     from gtops import passcache
 
-    name = passcache.key("schema", repr((build_schema(), data)).encode(), ("jsonschema", __name__))
+    name = passcache.key("schema", (_schema_text() + repr(data)).encode(), ("jsonschema", __name__))
     if passcache.passed(name):
         return []
     problems: list[Problem] = []
